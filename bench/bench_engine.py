@@ -1,0 +1,135 @@
+"""Benchmark: time per user-task completion, SpiffWorkflow in memory vs the persisted engine.
+
+Runs the same representative diagram (tests/fixtures/packages/service_request:
+user tasks, a gateway, a DMN table, a script, a call activity, two boundary
+timers) in one run:
+
+- in memory: SpiffWorkflow alone (same restricted script engine), complete + engine steps;
+- persisted: ``complete_task`` + commit on SQLite (a file) and on PostgreSQL, with the
+  warm workflow cache (normal operation) and cold (every step deserializes from the row).
+
+Prints the median milliseconds per completion and the ratio persisted / in-memory.
+Usage: python bench/bench_engine.py [--cases 200] [--postgres URL | --no-postgres]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select, text  # noqa: E402
+from SpiffWorkflow import TaskState  # noqa: E402
+from SpiffWorkflow.bpmn import BpmnWorkflow  # noqa: E402
+
+from engine import store  # noqa: E402
+from engine.db import Base, make_engine, make_session_factory  # noqa: E402
+from engine.instances import complete_task, start_instance  # noqa: E402
+from engine.migrate import upgrade  # noqa: E402
+from engine.models import HumanTask  # noqa: E402
+from engine.packages import load_folder  # noqa: E402
+from engine.processes import store_version  # noqa: E402
+from engine.properties import create_property, deploy  # noqa: E402
+from engine.runtime import script_engine_for  # noqa: E402
+from engine.specs import parse_files  # noqa: E402
+
+PACKAGE = ROOT / "tests" / "fixtures" / "packages" / "service_request"
+START = {"resident": "张三", "room": "3-1201"}
+STEPS = {
+    "register": {"urgency": "urgent", "content": "水管漏水", "items": [20, 35]},
+    "handle": {"result": "已修复", "finished_on": "2026-11-23"},
+    "callback": {"rating": "A"},
+}
+
+
+class _Prop:
+    id, timezone, extra_days_off, extra_workdays = -1, "Asia/Shanghai", [], []
+
+
+def bench_memory(cases: int) -> list[float]:
+    package = load_folder(PACKAGE, forms_dir=ROOT / "forms")
+    spec, subprocess_specs = parse_files(package.files, package.process_id)
+    engine = script_engine_for(_Prop())
+    timings = []
+    for _ in range(cases):
+        wf = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data.update(START)
+        wf.do_engine_steps()
+        while not wf.is_completed():
+            [task] = wf.get_tasks(state=TaskState.READY, manual=True)
+            t0 = time.perf_counter()
+            task.data.update(STEPS[task.task_spec.name])
+            task.run()
+            wf.do_engine_steps()
+            timings.append(time.perf_counter() - t0)
+    return timings
+
+
+def bench_persisted(url: str, cases: int, cold: bool) -> list[float]:
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        Base.metadata.drop_all(engine)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as s:
+        version = store_version(s, load_folder(PACKAGE, forms_dir=ROOT / "forms")).version
+        deploy(s, version, [create_property(s, "B001", "基准小区")])
+        s.commit()
+    timings = []
+    with sessions() as s:
+        for _ in range(cases):
+            case = start_instance(s, "B001", "service_request", START, user="bench")
+            s.commit()
+            while True:
+                task = s.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)).first()
+                if task is None:
+                    break
+                if cold:
+                    store._cache.clear()
+                t0 = time.perf_counter()
+                complete_task(s, task.id, STEPS[task.task_name], user="bench")
+                s.commit()
+                timings.append(time.perf_counter() - t0)
+    engine.dispose()
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
+                        help="PostgreSQL URL (its public schema is dropped!)")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+
+    bench_memory(20)  # warm-up: imports, compiled-expression caches
+    rows = [("in memory (SpiffWorkflow alone)", bench_memory(args.cases))]
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        rows.append(("persisted, SQLite", bench_persisted(url, args.cases, cold=False)))
+        rows.append(("persisted, SQLite, cold (deserialize every step)", bench_persisted(url, args.cases, cold=True)))
+    if not args.no_postgres:
+        rows.append(("persisted, PostgreSQL", bench_persisted(args.postgres, args.cases, cold=False)))
+        rows.append(("persisted, PostgreSQL, cold", bench_persisted(args.postgres, args.cases, cold=True)))
+
+    base = statistics.median(rows[0][1])
+    print(f"{args.cases} cases x {len(STEPS)} user tasks; median ms per task completion (p90 in brackets)")
+    print(f"{'mode':52} {'median':>8} {'p90':>8} {'ratio':>7}")
+    for name, timings in rows:
+        med = statistics.median(timings)
+        p90 = statistics.quantiles(timings, n=10)[-1]
+        print(f"{name:52} {med * 1000:8.2f} {p90 * 1000:8.2f} {med / base:7.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Writing the audit trail and incidents of an instance."""
+from __future__ import annotations
+
+import traceback
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from .models import AuditEvent, AuditKind, Incident, IncidentStatus
+from .models._types import utcnow
+
+
+def record(session: Session, instance_id: int, kind: AuditKind, *, actor: str | None = None,
+           task_id: str | None = None, task_name: str | None = None, title: str | None = None, data: dict[str, Any] | None = None,
+           at: datetime | None = None) -> AuditEvent:
+    """Add one audit event to the session (flushed with the caller's transaction)."""
+    event = AuditEvent(instance_id=instance_id, kind=kind, actor=actor, task_id=task_id, task_name=task_name, title=title,
+                       data=data or {}, at=at or utcnow())
+    session.add(event)
+    return event
+
+
+def open_incident(session: Session, instance_id: int, source: str, exc: BaseException, *,
+                  task_id: str | None = None, task_name: str | None = None) -> Incident:
+    """Record an error on an instance; an open incident of the same source and task is counted again."""
+    existing = session.query(Incident).filter_by(
+        instance_id=instance_id, source=source, task_id=task_id, status=IncidentStatus.OPEN).one_or_none()
+    message = f"{type(exc).__name__}: {exc}"
+    details = "".join(traceback.format_exception(exc))[-8000:]
+    if existing is not None:
+        existing.attempts += 1
+        existing.message, existing.details = message, details
+        return existing
+    incident = Incident(instance_id=instance_id, source=source, task_id=task_id, task_name=task_name,
+                        message=message, details=details)
+    session.add(incident)
+    record(session, instance_id, AuditKind.ERROR, task_id=task_id, task_name=task_name, data={"source": source, "message": message})
+    return incident

@@ -1,0 +1,294 @@
+"""``pflow``: thin command-line wrappers over the engine services; each prints what it did."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from .db import create_schema, make_engine, make_session_factory
+from .exceptions import EngineError, FormInvalid, PackageInvalid
+
+
+def _session(ctx):
+    return ctx.obj["sessions"]()
+
+
+def _fail(exc: EngineError):
+    if isinstance(exc, PackageInvalid):
+        for problem in exc.problems:
+            click.echo(f"  ✗ {problem}", err=True)
+        raise SystemExit(2)
+    if isinstance(exc, FormInvalid):
+        for error in exc.errors:
+            click.echo(f"  ✗ {error.field or '(form)'}: {error.message}", err=True)
+        raise SystemExit(2)
+    click.echo(f"error: {exc}", err=True)
+    raise SystemExit(1)
+
+
+@click.group()
+@click.option("--database-url", envvar="DATABASE_URL", default=None, help="Default: sqlite:///property-flow.db")
+@click.pass_context
+def main(ctx, database_url):
+    """Property-service workflow engine (物业服务流程引擎)."""
+    engine = make_engine(database_url)
+    ctx.obj = {"engine": engine, "sessions": make_session_factory(engine)}
+
+
+@main.command("init-db")
+@click.pass_context
+def init_db(ctx):
+    """Create or upgrade the database schema (Alembic)."""
+    create_schema(ctx.obj["engine"])
+    click.echo(f"schema up to date on {ctx.obj['engine'].url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def validate(folders):
+    """Validate process folders; print every problem with file and element id."""
+    from .packages import load_folder
+    from .validation import validate_package
+
+    bad = 0
+    for folder in folders:
+        try:
+            package = load_folder(folder)
+            validate_package(package)
+            click.echo(f"✓ {folder}: {package.key} ({package.name}), {len(package.files)} files")
+        except PackageInvalid as exc:
+            bad += 1
+            click.echo(f"✗ {folder}: {len(exc.problems)} problem(s)")
+            for problem in exc.problems:
+                click.echo(f"  - {problem}")
+    raise SystemExit(1 if bad else 0)
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--deploy", "deploy_to", default=None, help="'all' or comma-separated property codes")
+@click.option("--author", default=None)
+@click.option("--message", default=None)
+@click.pass_context
+def load(ctx, folders, deploy_to, author, message):
+    """Store process folders as versions (no new version for unchanged files), optionally deploy them."""
+    from .packages import load_folder
+    from .processes import store_version
+
+    with _session(ctx) as session:
+        try:
+            for folder in folders:
+                result = store_version(session, load_folder(folder), author=author, message=message)
+                state = "new" if result.created else "unchanged"
+                click.echo(f"{result.version.label}: {state}")
+                if deploy_to:
+                    _deploy(session, result.version, deploy_to, author)
+            session.commit()
+        except EngineError as exc:
+            session.rollback()
+            _fail(exc)
+
+
+def _deploy(session, version, targets, by):
+    from .models import Property
+    from .properties import deploy, get_property
+
+    if targets == "all":
+        props = session.scalars(select(Property).order_by(Property.code)).all()
+    else:
+        props = [get_property(session, code.strip()) for code in targets.split(",") if code.strip()]
+    deploy(session, version, props, by=by)
+    click.echo(f"  deployed {version.label} to {len(props)} propert{'y' if len(props) == 1 else 'ies'}: "
+               + ", ".join(p.code for p in props))
+
+
+@main.command()
+@click.argument("process_key")
+@click.option("--version", "number", type=int, default=None, help="Version number (default: latest)")
+@click.option("--to", "targets", required=True, help="'all' or comma-separated property codes")
+@click.option("--by", default=None)
+@click.pass_context
+def deploy(ctx, process_key, number, targets, by):
+    """Deploy a stored version of a process to properties (all or nothing)."""
+    from .models import ProcessVersion
+    from .processes import get_process, latest_version
+
+    with _session(ctx) as session:
+        try:
+            if number is None:
+                version = latest_version(session, process_key)
+            else:
+                process = get_process(session, process_key)
+                version = session.scalars(select(ProcessVersion).filter_by(
+                    process_id=process.id, number=number)).one_or_none()
+                if version is None:
+                    raise EngineError(f"process '{process_key}' has no version {number}")
+            _deploy(session, version, targets, by)
+            session.commit()
+        except EngineError as exc:
+            session.rollback()
+            _fail(exc)
+
+
+@main.group()
+def property():  # noqa: A001 - the command is called 'property'
+    """Properties (物业项目) and their parameters."""
+
+
+@property.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.pass_context
+def property_add(ctx, code, name):
+    """Add a property."""
+    from .properties import create_property
+
+    with _session(ctx) as session:
+        prop = create_property(session, code, name)
+        session.commit()
+        click.echo(f"property {prop.code} {prop.name} added")
+
+
+@property.command("set")
+@click.argument("code")
+@click.argument("name")
+@click.argument("value")
+@click.option("--process", "process_key", default="", help="Only for this process")
+@click.pass_context
+def property_set(ctx, code, name, value, process_key):
+    """Set a parameter (VALUE is JSON, or a plain string)."""
+    from .properties import get_property, set_parameter
+
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = value
+    with _session(ctx) as session:
+        try:
+            set_parameter(session, get_property(session, code), name, parsed, process_key)
+            session.commit()
+        except EngineError as exc:
+            _fail(exc)
+        click.echo(f"{code}: {name} = {parsed!r}" + (f" (process {process_key})" if process_key else ""))
+
+
+@main.command()
+@click.argument("property_code")
+@click.argument("process_key")
+@click.option("--data", default="{}", help="Start data as JSON")
+@click.option("--user", default="cli")
+@click.pass_context
+def start(ctx, property_code, process_key, data, user):
+    """Start a case at a property."""
+    from .instances import start_instance
+
+    with _session(ctx) as session:
+        try:
+            case = start_instance(session, property_code, process_key, json.loads(data), user=user)
+            session.commit()
+        except EngineError as exc:
+            session.rollback()
+            _fail(exc)
+        click.echo(f"started {case.case_no} (instance {case.id}): {case.current_step or case.status.value}")
+
+
+@main.command()
+@click.argument("task_id")
+@click.option("--data", default="{}", help="Form data as JSON")
+@click.option("--user", default="cli")
+@click.pass_context
+def complete(ctx, task_id, data, user):
+    """Complete an open user task."""
+    from .instances import complete_task
+
+    with _session(ctx) as session:
+        try:
+            case = complete_task(session, task_id, json.loads(data), user=user)
+            session.commit()
+        except EngineError as exc:
+            session.rollback()
+            _fail(exc)
+        click.echo(f"{case.case_no}: {case.status.value}, now at {case.current_step or '-'}")
+
+
+@main.command()
+@click.option("--property", "property_code", default=None)
+@click.option("--status", default=None)
+@click.option("--limit", default=50)
+@click.pass_context
+def instances(ctx, property_code, status, limit):
+    """List cases (newest first) from the projection columns."""
+    from .models import Instance, Property
+
+    with _session(ctx) as session:
+        query = select(Instance, Property.code).join(Property).order_by(Instance.id.desc()).limit(limit)
+        if property_code:
+            query = query.where(Property.code == property_code)
+        if status:
+            query = query.where(Instance.status == status)
+        rows = session.execute(query).all()
+        for inst, code in rows:
+            due = inst.next_timer_due.isoformat(timespec="minutes") if inst.next_timer_due else "-"
+            click.echo(f"{inst.case_no:22} {code:8} {inst.status.value:9} next timer {due:22} "
+                       f"{inst.current_step or ''}")
+        click.echo(f"{len(rows)} case(s)")
+
+
+@main.command()
+@click.option("--property", "property_code", default=None)
+@click.option("--lane", default=None)
+@click.option("--limit", default=50)
+@click.pass_context
+def tasks(ctx, property_code, lane, limit):
+    """List open human tasks by due time, from the projection table."""
+    from .models import HumanTask, Property
+
+    with _session(ctx) as session:
+        query = select(HumanTask, Property.code).join(Property, Property.id == HumanTask.property_id)
+        if property_code:
+            query = query.where(Property.code == property_code)
+        if lane:
+            query = query.where(HumanTask.lane == lane)
+        rows = session.execute(query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at).limit(limit)).all()
+        for task, code in rows:
+            due = task.due_at.isoformat(timespec="minutes") if task.due_at else "-"
+            click.echo(f"{task.id}  {code:8} {task.case_no:22} {task.lane or '-':14} due {due:22} {task.title}")
+        click.echo(f"{len(rows)} open task(s)")
+
+
+@main.group()
+def timers():
+    """Durable timers."""
+
+
+@timers.command("fire")
+@click.pass_context
+def timers_fire(ctx):
+    """Fire every timer due now, once."""
+    from .timers import fire_due_timers
+
+    with _session(ctx) as session:
+        report = fire_due_timers(session, datetime.now(timezone.utc), worker="cli")
+    click.echo(f"fired {report.fired} timer(s) on {report.instances} case(s); "
+               f"{len(report.failed)} failed {report.failed or ''}; {report.skipped} skipped (locked elsewhere)")
+    sys.exit(1 if report.failed else 0)
+
+
+@timers.command("run")
+@click.option("--interval", default=5.0, help="Seconds between sweeps")
+@click.pass_context
+def timers_run(ctx, interval):
+    """Run the in-process timer loop until interrupted (the embedded default's scheduler)."""
+    from .timerloop import TimerLoop
+
+    loop = TimerLoop(ctx.obj["sessions"], interval=interval, on_report=lambda r: r.fired and click.echo(
+        f"{datetime.now(timezone.utc):%H:%M:%S} fired {r.fired} timer(s) on {r.instances} case(s)"))
+    click.echo(f"timer loop every {interval}s; Ctrl-C to stop")
+    try:
+        loop.run_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")

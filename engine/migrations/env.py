@@ -1,0 +1,15 @@
+"""Alembic environment: the engine comes from ``config.attributes`` or ``DATABASE_URL``."""
+from alembic import context
+
+from engine.db import Base, make_engine
+from engine import models  # noqa: F401  (registers the tables)
+
+config = context.config
+engine = config.attributes.get("engine") or make_engine()
+
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata,
+                      render_as_batch=engine.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

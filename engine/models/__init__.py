@@ -1,0 +1,12 @@
+"""Typed SQLAlchemy models of the engine, one module per concept."""
+from ..db import Base
+from .audit import AuditEvent, AuditKind, Incident, IncidentStatus
+from .instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
+from .process import Deployment, Process, ProcessVersion
+from .property import Property, PropertyParameter
+
+__all__ = [
+    "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
+    "Instance", "InstanceStatus", "Process", "ProcessVersion", "Property", "PropertyParameter",
+    "Timer", "TimerFiring",
+]

@@ -1,0 +1,139 @@
+"""What lists read, derived from a workflow on every save: open human tasks, timers, status.
+
+``snapshot(workflow)`` is pure; ``apply(session, instance, snap)`` brings the
+projection rows of one instance in line with it (inserting, updating and
+deleting rows, keeping assignees and creation times of tasks still open).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from .models import HumanTask, Instance, InstanceStatus, Timer
+from .packages import FORM_PROPERTY
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: str
+    name: str
+    title: str
+    lane: str | None
+    form: str | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TimerView:
+    id: str
+    name: str
+    title: str | None
+    due_at: datetime
+    attached_to: str | None  # task id of the task a boundary timer guards
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    completed: bool
+    tasks: list[TaskView]
+    timers: list[TimerView]
+
+    @property
+    def next_timer_due(self) -> datetime | None:
+        return min((t.due_at for t in self.timers), default=None)
+
+    @property
+    def current_step(self) -> str | None:
+        if self.completed:
+            return None
+        names = [t.title for t in self.tasks] or [f"⏱ {t.title or t.name}" for t in self.timers]
+        return "、".join(dict.fromkeys(names))[:200] or None
+
+
+def timer_due(task) -> datetime | None:
+    """The due time (UTC) of a waiting timer task, or None if it is not a timer or has no due time yet."""
+    definition = task.task_spec.event_definition
+    if not isinstance(definition, TimerEventDefinition):
+        return None
+    value = definition.details(task).value
+    if not value:
+        return None
+    return TimerEventDefinition.get_datetime(value)
+
+
+def _title(spec) -> str:
+    return spec.bpmn_name or spec.name
+
+
+def snapshot(workflow) -> Snapshot:
+    """Read the open human tasks and waiting timers of a workflow (including its subprocesses)."""
+    timers = []
+    for task in list(workflow.event_manager.tasks.values()):
+        if not task.has_state(TaskState.WAITING):
+            continue
+        due = timer_due(task)
+        if due is None:
+            continue
+        attached = None
+        if task.parent is not None and isinstance(task.parent.task_spec, BoundaryEventSplit):
+            attached = next((str(c.id) for c in task.parent.children
+                             if c.task_spec.manual), None)
+        timers.append(TimerView(str(task.id), task.task_spec.name, _title(task.task_spec), due, attached))
+    due_by_task: dict[str, datetime] = {}
+    for timer in timers:
+        if timer.attached_to:
+            prev = due_by_task.get(timer.attached_to)
+            due_by_task[timer.attached_to] = timer.due_at if prev is None else min(prev, timer.due_at)
+    tasks = []
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        spec = task.task_spec
+        props = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
+        tasks.append(TaskView(str(task.id), spec.name, _title(spec), getattr(spec, "lane", None),
+                              props.get(FORM_PROPERTY), due_by_task.get(str(task.id))))
+    return Snapshot(workflow.is_completed(), tasks, timers)
+
+
+def apply(session: Session, instance: Instance, snap: Snapshot, process_key: str) -> None:
+    """Bring the instance's status, step, next due time and projection rows in line with ``snap``."""
+    if snap.completed and instance.status == InstanceStatus.RUNNING:
+        instance.status = InstanceStatus.COMPLETED
+        instance.ended_at = instance.updated_at
+    instance.current_step = snap.current_step
+    running = instance.status == InstanceStatus.RUNNING
+    instance.next_timer_due = snap.next_timer_due if running else None
+
+    wanted = {t.id: t for t in snap.tasks} if running else {}
+    existing = {row.id: row for row in session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id))} if instance.id else {}
+    gone = [tid for tid in existing if tid not in wanted]
+    if gone:
+        session.execute(delete(HumanTask).where(HumanTask.id.in_(gone)))
+    for tid, view in wanted.items():
+        row = existing.get(tid)
+        if row is None:
+            session.add(HumanTask(id=tid, instance_id=instance.id, property_id=instance.property_id,
+                                  process_key=process_key, case_no=instance.case_no, task_name=view.name,
+                                  title=view.title, lane=view.lane, form=view.form,
+                                  created_at=instance.updated_at, due_at=view.due_at))
+        elif row.due_at != view.due_at:
+            row.due_at = view.due_at
+
+    wanted_timers = {t.id: t for t in snap.timers} if running else {}
+    existing_timers = {row.id: row for row in session.scalars(
+        select(Timer).where(Timer.instance_id == instance.id))} if instance.id else {}
+    gone = [tid for tid in existing_timers if tid not in wanted_timers]
+    if gone:
+        session.execute(delete(Timer).where(Timer.id.in_(gone)))
+    for tid, view in wanted_timers.items():
+        row = existing_timers.get(tid)
+        if row is None:
+            session.add(Timer(id=tid, instance_id=instance.id, task_name=view.name, title=view.title,
+                              due_at=view.due_at))
+        elif row.due_at != view.due_at:
+            row.due_at = view.due_at

@@ -1,0 +1,53 @@
+"""The embedded default's timer scheduler: a loop that sweeps due timers every few seconds.
+
+Production runs the same ``fire_due_timers`` from RQ jobs instead; nothing here
+is needed there. A timer fires at most ``interval`` seconds late, and the loop
+survives errors in a sweep.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timezone
+from typing import Callable
+
+from .timers import SweepReport, fire_due_timers
+
+log = logging.getLogger(__name__)
+
+
+class TimerLoop:
+    """Sweeps due timers with its own sessions, in the calling thread or a daemon thread."""
+
+    def __init__(self, session_factory, interval: float = 5.0,
+                 on_report: Callable[[SweepReport], object] | None = None):
+        self.session_factory = session_factory
+        self.interval = interval
+        self.on_report = on_report
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def sweep(self) -> SweepReport:
+        with self.session_factory() as session:
+            report = fire_due_timers(session, datetime.now(timezone.utc), worker="timer-loop")
+        if self.on_report:
+            self.on_report(report)
+        return report
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sweep()
+            except Exception:  # noqa: BLE001 - the loop must outlive a bad sweep (e.g. database restart)
+                log.exception("timer sweep failed")
+            self._stop.wait(self.interval)
+
+    def start(self) -> threading.Thread:
+        self._thread = threading.Thread(target=self.run_forever, name="timer-loop", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
