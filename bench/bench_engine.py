@@ -28,7 +28,7 @@ from SpiffWorkflow import TaskState  # noqa: E402
 from SpiffWorkflow.bpmn import BpmnWorkflow  # noqa: E402
 
 from engine import store  # noqa: E402
-from engine.db import Base, make_engine, make_session_factory  # noqa: E402
+from engine.db import make_engine, make_session_factory  # noqa: E402
 from engine.instances import complete_task, start_instance  # noqa: E402
 from engine.migrate import upgrade  # noqa: E402
 from engine.models import HumanTask  # noqa: E402
@@ -71,14 +71,22 @@ def bench_memory(cases: int) -> list[float]:
     return timings
 
 
+def _ensure_database(url) -> None:
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": url.database}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+
+
 def bench_persisted(url: str, cases: int, cold: bool) -> list[float]:
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
+        _ensure_database(engine.url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
-    else:
-        Base.metadata.drop_all(engine)
     upgrade(engine)
     sessions = make_session_factory(engine)
     with sessions() as s:
@@ -86,20 +94,23 @@ def bench_persisted(url: str, cases: int, cold: bool) -> list[float]:
         deploy(s, version, [create_property(s, "B001", "基准小区")])
         s.commit()
     timings = []
-    with sessions() as s:
-        for _ in range(cases):
-            case = start_instance(s, "B001", "service_request", START, user="bench")
+    for _ in range(cases):
+        with sessions() as s:
+            case_id = start_instance(s, "B001", "service_request", START, user="bench").id
             s.commit()
-            while True:
-                task = s.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)).first()
-                if task is None:
-                    break
-                if cold:
-                    store._cache.clear()
-                t0 = time.perf_counter()
+        while True:
+            with sessions() as s:  # a new session per step, as each web request has
+                task = s.scalars(select(HumanTask).where(HumanTask.instance_id == case_id)).first()
+                s.commit()
+            if task is None:
+                break
+            if cold:
+                store._cache.clear()
+            t0 = time.perf_counter()
+            with sessions() as s:
                 complete_task(s, task.id, STEPS[task.task_name], user="bench")
                 s.commit()
-                timings.append(time.perf_counter() - t0)
+            timings.append(time.perf_counter() - t0)
     engine.dispose()
     return timings
 
@@ -107,17 +118,17 @@ def bench_persisted(url: str, cases: int, cold: bool) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
-                        help="PostgreSQL URL (its public schema is dropped!)")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench",
+                        help="PostgreSQL URL; the database is created if missing, its public schema dropped")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
 
     bench_memory(20)  # warm-up: imports, compiled-expression caches
     rows = [("in memory (SpiffWorkflow alone)", bench_memory(args.cases))]
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
-        rows.append(("persisted, SQLite", bench_persisted(url, args.cases, cold=False)))
-        rows.append(("persisted, SQLite, cold (deserialize every step)", bench_persisted(url, args.cases, cold=True)))
+        rows.append(("persisted, SQLite", bench_persisted(f"sqlite:///{tmp}/warm.db", args.cases, cold=False)))
+        rows.append(("persisted, SQLite, cold (deserialize every step)",
+                     bench_persisted(f"sqlite:///{tmp}/cold.db", args.cases, cold=True)))
     if not args.no_postgres:
         rows.append(("persisted, PostgreSQL", bench_persisted(args.postgres, args.cases, cold=False)))
         rows.append(("persisted, PostgreSQL, cold", bench_persisted(args.postgres, args.cases, cold=True)))

@@ -59,7 +59,7 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
     audit.record(session, instance.id, AuditKind.STARTED, actor=user, at=now,
                  data={"version": version.number, "data": _public(data)})
     run_engine(session, instance, workflow, now, [])
-    store.save(session, instance, workflow, now)
+    store.save(session, instance, workflow, now, new=True)
     return instance
 
 
@@ -69,7 +69,8 @@ def _public(data: dict) -> dict:
 
 def get_task_row(session: Session, task_id: str) -> HumanTask:
     """The open human task ``task_id``; ``Conflict`` if it was done already, ``NotFound`` if unknown."""
-    row = session.get(HumanTask, task_id)
+    row = session.scalars(select(HumanTask).where(HumanTask.id == task_id)
+                          .execution_options(populate_existing=True)).one_or_none()
     if row is not None:
         return row
     done = session.scalars(select(AuditEvent).where(
@@ -89,8 +90,10 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], *, user:
     Two users completing the same task: the second gets ``Conflict``.
     """
     now = now or utcnow()
-    row = get_task_row(session, task_id)
-    instance = store.lock_instance(session, row.instance_id)
+    instance = store.lock_instance_of_task(session, task_id)
+    if instance is None:
+        get_task_row(session, task_id)  # raises Conflict (done already) or NotFound
+        raise NotFound(f"no open task {task_id}")
     if instance.status != InstanceStatus.RUNNING:
         raise Conflict(f"case {instance.case_no} is {instance.status.value}")
     workflow = store.load_workflow(session, instance)

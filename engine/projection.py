@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -99,41 +99,54 @@ def snapshot(workflow) -> Snapshot:
     return Snapshot(workflow.is_completed(), tasks, timers)
 
 
-def apply(session: Session, instance: Instance, snap: Snapshot, process_key: str) -> None:
-    """Bring the instance's status, step, next due time and projection rows in line with ``snap``."""
-    if snap.completed and instance.status == InstanceStatus.RUNNING:
+def apply(session: Session, instance: Instance, before: Snapshot | None, after: Snapshot, process_key: str) -> None:
+    """Bring the instance's status, step, next due time and projection rows in line with ``after``.
+
+    ``before`` is the snapshot the rows hold now (None: read them from the database).
+    Only the difference is written, with bulk statements; rows of tasks still open
+    keep their assignee and creation time.
+    """
+    if after.completed and instance.status == InstanceStatus.RUNNING:
         instance.status = InstanceStatus.COMPLETED
         instance.ended_at = instance.updated_at
-    instance.current_step = snap.current_step
+    instance.current_step = after.current_step
     running = instance.status == InstanceStatus.RUNNING
-    instance.next_timer_due = snap.next_timer_due if running else None
+    instance.next_timer_due = after.next_timer_due if running else None
 
-    wanted = {t.id: t for t in snap.tasks} if running else {}
-    existing = {row.id: row for row in session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id))} if instance.id else {}
-    gone = [tid for tid in existing if tid not in wanted]
-    if gone:
-        session.execute(delete(HumanTask).where(HumanTask.id.in_(gone)))
-    for tid, view in wanted.items():
-        row = existing.get(tid)
-        if row is None:
-            session.add(HumanTask(id=tid, instance_id=instance.id, property_id=instance.property_id,
-                                  process_key=process_key, case_no=instance.case_no, task_name=view.name,
-                                  title=view.title, lane=view.lane, form=view.form,
-                                  created_at=instance.updated_at, due_at=view.due_at))
-        elif row.due_at != view.due_at:
-            row.due_at = view.due_at
+    if before is None:
+        old_tasks = dict(session.execute(select(HumanTask.id, HumanTask.due_at)
+                                         .where(HumanTask.instance_id == instance.id)).all())
+        old_timers = dict(session.execute(select(Timer.id, Timer.due_at)
+                                          .where(Timer.instance_id == instance.id)).all())
+    else:
+        old_tasks = {t.id: t.due_at for t in before.tasks}
+        old_timers = {t.id: t.due_at for t in before.timers}
+    new_tasks = {t.id: t for t in after.tasks} if running else {}
+    new_timers = {t.id: t for t in after.timers} if running else {}
 
-    wanted_timers = {t.id: t for t in snap.timers} if running else {}
-    existing_timers = {row.id: row for row in session.scalars(
-        select(Timer).where(Timer.instance_id == instance.id))} if instance.id else {}
-    gone = [tid for tid in existing_timers if tid not in wanted_timers]
+    # Core statements on the session's connection: the ORM's bulk machinery costs more than the SQL.
+    conn = session.connection()
+    tasks, timers = HumanTask.__table__, Timer.__table__
+    gone = [tid for tid in old_tasks if tid not in new_tasks]
     if gone:
-        session.execute(delete(Timer).where(Timer.id.in_(gone)))
-    for tid, view in wanted_timers.items():
-        row = existing_timers.get(tid)
-        if row is None:
-            session.add(Timer(id=tid, instance_id=instance.id, task_name=view.name, title=view.title,
-                              due_at=view.due_at))
-        elif row.due_at != view.due_at:
-            row.due_at = view.due_at
+        conn.execute(delete(tasks).where(tasks.c.id.in_(gone)))
+    added = [dict(id=t.id, instance_id=instance.id, property_id=instance.property_id, process_key=process_key,
+                  case_no=instance.case_no, task_name=t.name, title=t.title, lane=t.lane, form=t.form,
+                  created_at=instance.updated_at, due_at=t.due_at, assignee=None)
+             for tid, t in new_tasks.items() if tid not in old_tasks]
+    if added:
+        conn.execute(insert(tasks), added)
+    for tid, t in new_tasks.items():
+        if tid in old_tasks and old_tasks[tid] != t.due_at:
+            conn.execute(update(tasks).where(tasks.c.id == tid).values(due_at=t.due_at))
+
+    gone = [tid for tid in old_timers if tid not in new_timers]
+    if gone:
+        conn.execute(delete(timers).where(timers.c.id.in_(gone)))
+    added = [dict(id=t.id, instance_id=instance.id, task_name=t.name, title=t.title, due_at=t.due_at)
+             for tid, t in new_timers.items() if tid not in old_timers]
+    if added:
+        conn.execute(insert(timers), added)
+    for tid, t in new_timers.items():
+        if tid in old_timers and old_timers[tid] != t.due_at:
+            conn.execute(update(timers).where(timers.c.id == tid).values(due_at=t.due_at))

@@ -6,13 +6,47 @@ the cache is bounded so a long-lived worker does not grow without limit.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from threading import Lock
 
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 _MAX = 256
 _cache: OrderedDict[str, tuple] = OrderedDict()
+_versions: OrderedDict[tuple[str, int], "VersionInfo"] = OrderedDict()
 _lock = Lock()
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """An immutable copy of a stored version's content, kept in memory between requests."""
+
+    id: int
+    number: int
+    process_key: str
+    process_id_in_diagram: str
+    content_hash: str
+    files: dict
+    manifest: dict
+
+
+def version_info(session, version_id: int) -> VersionInfo:
+    """The content of process version ``version_id`` (read once per process: versions never change)."""
+    from .models import ProcessVersion
+
+    key = (str(session.get_bind().url), version_id)
+    with _lock:
+        hit = _versions.get(key)
+    if hit is not None:
+        return hit
+    row = session.get(ProcessVersion, version_id)
+    info = VersionInfo(row.id, row.number, row.process.key, row.process_id_in_diagram, row.content_hash,
+                       dict(row.files), dict(row.manifest))
+    with _lock:
+        _versions[key] = info
+        while len(_versions) > _MAX:
+            _versions.popitem(last=False)
+    return info
 
 
 def parse_files(files: dict[str, bytes | str], process_id: str, validator=None) -> tuple:
@@ -29,7 +63,7 @@ def parse_files(files: dict[str, bytes | str], process_id: str, validator=None) 
 
 
 def specs_for(version) -> tuple:
-    """(spec, subprocess specs) of a ``ProcessVersion``, from the cache when possible."""
+    """(spec, subprocess specs) of a ``ProcessVersion`` or ``VersionInfo``, from the cache when possible."""
     key = version.content_hash + ":" + version.process_id_in_diagram
     with _lock:
         hit = _cache.get(key)

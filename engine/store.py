@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime
 from threading import Lock
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,13 +24,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import projection, specs
 from .exceptions import Conflict, NotFound
-from .models import Instance, ProcessVersion, Property
+from .models import Instance, Property
 from .runtime import script_engine_for
 from .serialization import dump_state, load_state
 
 _CACHE_SIZE = 512
 _cache: OrderedDict[int, tuple[str, object]] = OrderedDict()
 _cache_lock = Lock()
+# What the projection rows hold for a cached workflow's instance, so a save writes only the difference.
+_rows: WeakKeyDictionary = WeakKeyDictionary()
+_NO_ROWS = projection.Snapshot(False, [], [])
 
 
 def lock_instance(session: Session, instance_id: int, *, skip_locked: bool = False) -> Instance | None:
@@ -43,8 +47,20 @@ def lock_instance(session: Session, instance_id: int, *, skip_locked: bool = Fal
     return instance
 
 
-def version_of(session: Session, instance: Instance) -> ProcessVersion:
-    return session.get(ProcessVersion, instance.version_id)
+def lock_instance_of_task(session: Session, task_id: str) -> Instance | None:
+    """The instance an open human task belongs to, locked as ``lock_instance`` does; None if no such open task."""
+    from .models import HumanTask
+
+    query = (select(Instance).join(HumanTask, HumanTask.instance_id == Instance.id)
+             .where(HumanTask.id == task_id).execution_options(populate_existing=True))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Instance)
+    return session.scalars(query).one_or_none()
+
+
+def version_of(session: Session, instance: Instance) -> specs.VersionInfo:
+    """The content of the version the instance runs (cached in memory)."""
+    return specs.version_info(session, instance.version_id)
 
 
 def load_workflow(session: Session, instance: Instance):
@@ -61,8 +77,8 @@ def load_workflow(session: Session, instance: Instance):
     return workflow
 
 
-def save(session: Session, instance: Instance, workflow, now: datetime) -> projection.Snapshot:
-    """Store the workflow state and its projections in the session and flush.
+def save(session: Session, instance: Instance, workflow, now: datetime, *, new: bool = False) -> projection.Snapshot:
+    """Store the workflow state and its projections in the session and flush (``new``: first save).
 
     Raises ``Conflict`` if another transaction changed the instance since it was read.
     """
@@ -71,11 +87,13 @@ def save(session: Session, instance: Instance, workflow, now: datetime) -> proje
     instance.updated_at = now
     snap = projection.snapshot(workflow)
     version = version_of(session, instance)
-    projection.apply(session, instance, snap, version.process.key)
+    before = _NO_ROWS if new else _rows.get(workflow)  # None: read the rows from the database
+    projection.apply(session, instance, before, snap, version.process_key)
     try:
         session.flush()
     except StaleDataError as exc:
         raise Conflict(f"case {instance.case_no} was changed by someone else; reload and try again") from exc
+    _rows[workflow] = snap if instance.status.value == "running" else _NO_ROWS
     with _cache_lock:
         _cache[instance.id] = (state, workflow)
         while len(_cache) > _CACHE_SIZE:

@@ -63,9 +63,10 @@ def session_factory(db_engine):
     """A sessionmaker on a database emptied after the test (tests commit for real)."""
     yield make_session_factory(db_engine)
     _wipe(db_engine)
-    from engine import store
+    from engine import specs, store
 
     store._cache.clear()
+    specs._versions.clear()
 
 
 @pytest.fixture

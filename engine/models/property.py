@@ -25,7 +25,7 @@ class Property(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parameters: Mapped[list[PropertyParameter]] = relationship(
-        back_populates="property", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="property", cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Property {self.code} {self.name}>"
