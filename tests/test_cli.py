@@ -1,0 +1,64 @@
+"""The pflow CLI: each command does its job and says what it did."""
+import json
+import re
+import shutil
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from click.testing import CliRunner
+
+from engine.cli import main
+
+
+@pytest.fixture
+def pflow(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+
+    def run(*args, code=0):
+        result = runner.invoke(main, ["--database-url", url, *args], catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result.output
+    run("init-db")
+    return run
+
+
+def test_validate_reports_each_problem(pflow, packages_dir, tmp_path):
+    assert "✓" in pflow("validate", str(packages_dir / "service_request"))
+    broken = tmp_path / "service_request"
+    shutil.copytree(packages_dir / "service_request", broken)
+    shutil.copytree(packages_dir / "followup", tmp_path / "followup")
+    text = (broken / "service_request.bpmn").read_text(encoding="utf-8")
+    (broken / "service_request.bpmn").write_text(
+        text.replace('"PT%dH" % deadline_hours', "PT24H").replace('targetRef="handle" />', 'targetRef="nowhere" />'),
+        encoding="utf-8")
+    out = pflow("validate", str(broken), code=1)
+    assert "handle_deadline" in out and '"PT24H"' in out
+    assert "nowhere" in out
+
+
+def test_load_deploy_start_complete_fire(pflow, packages_dir):
+    pflow("property", "add", "P001", "翠湖花园")
+    pflow("property", "add", "P002", "滨江苑")
+    out = pflow("load", str(packages_dir / "service_request"), "--deploy", "all", "--author", "hq")
+    assert "service_request v1" in out and "new" in out and "P001, P002" in out
+    assert "unchanged" in pflow("load", str(packages_dir / "service_request"))
+    assert "reply_hours = 12" in pflow("property", "set", "P001", "reply_hours", "12")
+
+    t0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    with time_machine.travel(t0, tick=False) as clock:
+        out = pflow("start", "P001", "service_request", "--data", json.dumps({"resident": "张三", "room": "1-1"}))
+        assert re.search(r"started SR20261123-\d+", out) and "登记请求" in out
+        out = pflow("tasks", "--property", "P001")
+        task_id = out.split()[0]
+        assert "front_desk" in out and "1 open task(s)" in out
+        bad = pflow("complete", task_id, "--data", '{"urgency": "soon"}', code=2)
+        assert "urgency" in bad and "content" in bad
+        out = pflow("complete", task_id, "--data",
+                    json.dumps({"urgency": "emergency", "content": "漏水", "items": []}), "--user", "fd1")
+        assert "running, now at 上门处理" in out
+        clock.move_to(t0 + timedelta(hours=2))
+        assert "fired 1 timer(s) on 1 case(s)" in pflow("timers", "fire")
+        assert "超时跟进" in pflow("instances", "--status", "running")
+        assert "cs_supervisor" in pflow("tasks", "--lane", "cs_supervisor")
