@@ -278,6 +278,19 @@ def timers_fire(ctx):
     sys.exit(1 if report.failed else 0)
 
 
+@main.command("schedules")
+@click.pass_context
+def schedules_cmd(ctx):
+    """Start the instances of scheduled processes whose period has begun (daily rounds, monthly plans)."""
+    from .schedules import start_due_schedules
+
+    with _session(ctx) as session:
+        started = start_due_schedules(session, datetime.now(timezone.utc))
+    for instance in started:
+        click.echo(f"started {instance.case_no} (instance {instance.id})")
+    click.echo(f"{len(started)} scheduled case(s) started")
+
+
 @timers.command("run")
 @click.option("--interval", default=5.0, help="Seconds between sweeps")
 @click.pass_context

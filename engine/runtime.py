@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from threading import Lock
 
+from .notices import notify
 from .scripting import make_script_engine
 from .workdays import WorkCalendar, script_helpers
 
@@ -27,7 +28,9 @@ def script_engine_for(prop):
     with _lock:
         engine = _engines.get(key)
     if engine is None:
-        engine = make_script_engine(script_helpers(calendar_for(prop)))
+        helpers = script_helpers(calendar_for(prop))
+        helpers["notify"] = notify
+        engine = make_script_engine(helpers)
         with _lock:
             for stale in [k for k in _engines if k[0] == prop.id]:
                 del _engines[stale]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.exceptions import WorkflowException
 
-from . import audit, projection
+from . import audit, notices, projection
 from .models import AuditKind, Instance, InstanceStatus, TimerFiring
 
 _RAN = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
@@ -45,6 +45,8 @@ def run_engine(session: Session, instance: Instance, workflow, now: datetime,
         instance.status = InstanceStatus.ERROR
         audit.open_incident(session, instance.id, "task", exc, task_id=str(failed.id) if failed else None,
                             task_name=failed.task_spec.name if failed else None)
+    for notice in notices.drain():
+        audit.record(session, instance.id, AuditKind.NOTIFIED, at=now, data=notice)
     return record_firings(session, instance, workflow, now, waiting, worker)
 
 

@@ -1,4 +1,4 @@
-"""The embedded default's timer scheduler: a loop that sweeps due timers every few seconds.
+"""The embedded default's scheduler: a loop that starts scheduled processes and fires due timers.
 
 Production runs the same ``fire_due_timers`` from RQ jobs instead; nothing here
 is needed there. A timer fires at most ``interval`` seconds late, and the loop
@@ -11,6 +11,7 @@ import threading
 from datetime import datetime, timezone
 from typing import Callable
 
+from .schedules import start_due_schedules
 from .timers import SweepReport, fire_due_timers
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,9 @@ class TimerLoop:
         self._thread: threading.Thread | None = None
 
     def sweep(self) -> SweepReport:
+        """Start due scheduled processes, then fire due timers."""
         with self.session_factory() as session:
+            start_due_schedules(session, datetime.now(timezone.utc))
             report = fire_due_timers(session, datetime.now(timezone.utc), worker="timer-loop")
         if self.on_report:
             self.on_report(report)

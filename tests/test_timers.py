@@ -93,6 +93,8 @@ def test_non_interrupting_reminder_keeps_the_task_open(session, deployed, packag
         session.refresh(case)
         wf = store.load_workflow(session, case)
         assert any(t.data.get("reminded") for t in wf.get_tasks() if t.task_spec.name == "remind")
+        notice = session.scalars(select(AuditEvent).where(AuditEvent.kind == AuditKind.NOTIFIED)).one()
+        assert notice.data == {"to": "engineering", "message": f"请尽快处理 {case.case_no}"}
 
 
 def test_one_broken_instance_does_not_block_the_sweep(session, deployed, monkeypatch):

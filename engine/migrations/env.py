@@ -5,11 +5,19 @@ from engine.db import Base, make_engine
 from engine import models  # noqa: F401  (registers the tables)
 
 config = context.config
+
+
+def render_item(type_, obj, autogen_context):
+    """Render the models' UTC datetime as a plain timezone-aware DateTime in migrations."""
+    if type_ == "type" and type(obj).__name__ == "UTCDateTime":
+        return "sa.DateTime(timezone=True)"
+    return False
+
 engine = config.attributes.get("engine") or make_engine()
 
 with engine.connect() as connection:
     context.configure(connection=connection, target_metadata=Base.metadata,
-                      render_as_batch=engine.dialect.name == "sqlite")
+                      render_as_batch=engine.dialect.name == "sqlite", render_item=render_item)
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()

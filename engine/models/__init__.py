@@ -4,9 +4,10 @@ from .audit import AuditEvent, AuditKind, Incident, IncidentStatus
 from .instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
 from .process import Deployment, Process, ProcessVersion
 from .property import Property, PropertyParameter
+from .schedule import ScheduledRun
 
 __all__ = [
     "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "Process", "ProcessVersion", "Property", "PropertyParameter",
-    "Timer", "TimerFiring",
+    "ScheduledRun", "Timer", "TimerFiring",
 ]

@@ -22,6 +22,9 @@ class AuditKind(str, enum.Enum):
     ERROR = "error"
     RETRIED = "retried"
     ASSIGNED = "assigned"
+    NOTIFIED = "notified"
+    COMMENTED = "commented"
+    MIGRATED = "migrated"
 
 
 def _enum(cls):
