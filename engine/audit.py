@@ -5,6 +5,7 @@ import traceback
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, AuditKind, Incident, IncidentStatus
@@ -12,13 +13,12 @@ from .models._types import utcnow
 
 
 def record(session: Session, instance_id: int, kind: AuditKind, *, actor: str | None = None,
-           task_id: str | None = None, task_name: str | None = None, title: str | None = None, data: dict[str, Any] | None = None,
-           at: datetime | None = None) -> AuditEvent:
-    """Add one audit event to the session (flushed with the caller's transaction)."""
-    event = AuditEvent(instance_id=instance_id, kind=kind, actor=actor, task_id=task_id, task_name=task_name, title=title,
-                       data=data or {}, at=at or utcnow())
-    session.add(event)
-    return event
+           task_id: str | None = None, task_name: str | None = None, title: str | None = None,
+           data: dict[str, Any] | None = None, at: datetime | None = None) -> None:
+    """Write one audit event in the caller's transaction (a Core insert: it is on every step's path)."""
+    session.connection().execute(insert(AuditEvent.__table__).values(
+        instance_id=instance_id, kind=kind.value, actor=actor, task_id=task_id, task_name=task_name, title=title,
+        data=data or {}, at=at or utcnow()))
 
 
 def open_incident(session: Session, instance_id: int, source: str, exc: BaseException, *,

@@ -48,6 +48,25 @@ def init_db(ctx):
 
 
 @main.command()
+@click.option("--processes", "processes_dir", default="processes", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def demo(ctx, processes_dir):
+    """Create the demo properties and deploy every process under processes/ to them."""
+    from .demo import seed
+
+    with _session(ctx) as session:
+        try:
+            loaded = seed(session, processes_dir)
+            session.commit()
+        except EngineError as exc:
+            session.rollback()
+            _fail(exc)
+    for line in loaded:
+        click.echo(f"deployed {line} to every property")
+    click.echo(f"demo ready: {len(loaded)} process(es)")
+
+
+@main.command()
 @click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 def validate(folders):
     """Validate process folders; print every problem with file and element id."""
