@@ -19,12 +19,12 @@ from threading import Lock
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import notices, projection, specs
 from .exceptions import Conflict, NotFound
-from .models import Instance, Property
+from .models import Instance
 from .runtime import script_engine_for
 from .serialization import dump_state, load_state
 
@@ -38,9 +38,10 @@ _NO_ROWS = projection.Snapshot(False, [], [])
 
 def lock_instance(session: Session, instance_id: int, *, skip_locked: bool = False) -> Instance | None:
     """The instance row, locked for this transaction; None if ``skip_locked`` and another holds it."""
-    query = select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
+    query = (select(Instance).where(Instance.id == instance_id).options(joinedload(Instance.property))
+             .execution_options(populate_existing=True))
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=skip_locked)
+        query = query.with_for_update(of=Instance, skip_locked=skip_locked)
     instance = session.scalars(query).one_or_none()
     if instance is None and not skip_locked:
         raise NotFound(f"no instance {instance_id}")
@@ -52,7 +53,8 @@ def lock_instance_of_task(session: Session, task_id: str) -> Instance | None:
     from .models import HumanTask
 
     query = (select(Instance).join(HumanTask, HumanTask.instance_id == Instance.id)
-             .where(HumanTask.id == task_id).execution_options(populate_existing=True))
+             .where(HumanTask.id == task_id).options(joinedload(Instance.property))
+             .execution_options(populate_existing=True))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Instance)
     return session.scalars(query).one_or_none()
@@ -68,7 +70,7 @@ def load_workflow(session: Session, instance: Instance):
     notices.drain()  # whatever an earlier, failed step collected is not this step's
     with _cache_lock:
         hit = _cache.pop(instance.id, None)
-    prop = session.get(Property, instance.property_id)
+    prop = instance.property  # loaded with the instance by the lock query
     if hit is not None and hit[0] == instance.state:
         workflow = hit[1]
     else:
