@@ -127,12 +127,13 @@ def apply(session: Session, instance: Instance, before: Snapshot | None, after: 
     # Core statements on the session's connection: the ORM's bulk machinery costs more than the SQL.
     conn = session.connection()
     tasks, timers = HumanTask.__table__, Timer.__table__
+    search = " ".join([instance.case_no, *(str(v) for v in (instance.summary or {}).values())])
     gone = [tid for tid in old_tasks if tid not in new_tasks]
     if gone:
         conn.execute(delete(tasks).where(tasks.c.id.in_(gone)))
     added = [dict(id=t.id, instance_id=instance.id, property_id=instance.property_id, process_key=process_key,
                   case_no=instance.case_no, task_name=t.name, title=t.title, lane=t.lane, form=t.form,
-                  created_at=instance.updated_at, due_at=t.due_at, assignee=None)
+                  created_at=instance.updated_at, due_at=t.due_at, assignee=None, search_text=search)
              for tid, t in new_tasks.items() if tid not in old_tasks]
     if added:
         conn.execute(insert(tasks), added)

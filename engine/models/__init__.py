@@ -5,9 +5,10 @@ from .instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
 from .process import Deployment, Process, ProcessVersion
 from .property import Property, PropertyParameter
 from .schedule import ScheduledRun
+from .user import RoleAssignment, User
 
 __all__ = [
     "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "Process", "ProcessVersion", "Property", "PropertyParameter",
-    "ScheduledRun", "Timer", "TimerFiring",
+    "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
 ]

@@ -76,6 +76,7 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assignee: Mapped[str | None] = mapped_column(String(120))
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # case number, resident, building/room
 
 
 class Timer(Base):

@@ -1,0 +1,93 @@
+"""The task inbox: open human tasks a user may work, filtered, searched, sorted by due time, paged.
+
+Reads only the ``human_tasks`` projection (indexed by property, lane and due
+time); it never loads a workflow.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from .models import HumanTask, User
+from .users import lanes_by_property
+
+DUE_SOON = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """What to list: ``view`` 'mine' (assigned to me, or unclaimed in my roles) or 'team' (all in my roles)."""
+
+    view: str = "mine"
+    property_id: int | None = None
+    process_key: str | None = None
+    task_name: str | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    search: str | None = None
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[HumanTask]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def visible_condition(session: Session, user: User):
+    """SQL condition: tasks in a lane ``user`` holds at that task's property."""
+    scope: dict[int, set[str]] = {}
+    for assignment in user.roles:
+        scope.setdefault(assignment.property_id, set()).add(assignment.role)
+    conditions = [and_(HumanTask.property_id == prop_id, HumanTask.lane.in_(sorted(lanes)))
+                  for prop_id, lanes in scope.items()]
+    if user.is_hq:
+        conditions.append(HumanTask.lane == "hq")
+    return or_(*conditions) if conditions else false()
+
+
+def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> InboxPage:
+    """One page of the tasks ``user`` may work, most urgent first (no due time last)."""
+    visible = visible_condition(session, user)
+    if query.view == "team":
+        where = [visible]
+    else:
+        where = [or_(HumanTask.assignee == user.username, and_(visible, HumanTask.assignee.is_(None)))]
+    if query.property_id:
+        where.append(HumanTask.property_id == query.property_id)
+    if query.process_key:
+        where.append(HumanTask.process_key == query.process_key)
+    if query.task_name:
+        where.append(HumanTask.task_name == query.task_name)
+    if query.overdue:
+        where.append(HumanTask.due_at < now)
+    if query.due_soon:
+        where.append(and_(HumanTask.due_at >= now, HumanTask.due_at < now + DUE_SOON))
+    if query.search:
+        where.append(HumanTask.search_text.contains(query.search.strip(), autoescape=True))
+    total = session.scalar(select(func.count()).select_from(HumanTask).where(*where))
+    page = max(1, query.page)
+    rows = session.scalars(select(HumanTask).where(*where)
+                           .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+                           .offset((page - 1) * query.per_page).limit(query.per_page)).all()
+    return InboxPage(list(rows), total, page, query.per_page)
+
+
+def can_work(session: Session, user: User, task: HumanTask) -> bool:
+    """True if ``user`` holds the task's role at its property (or it is assigned to them)."""
+    if task.assignee == user.username:
+        return True
+    if user.is_hq and task.lane == "hq":
+        return True
+    return task.lane in lanes_by_property(session, user).get(task.property_id, set())

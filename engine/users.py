@@ -1,0 +1,68 @@
+"""Staff accounts: creation, password checks (Argon2id) and the roles they hold per property."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .exceptions import NotAllowed, NotFound
+from .models import Property, RoleAssignment, User
+from .roles import ROLES
+
+_hasher = PasswordHasher()
+# Verified when the user does not exist, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def create_user(session: Session, username: str, display_name: str, password: str, *,
+                roles: dict[str, list[str]] | None = None, is_hq: bool = False,
+                is_process_owner: bool = False) -> User:
+    """Add a user; ``roles`` maps property codes to role ids. Flushes."""
+    if len(password) < 8:
+        raise NotAllowed("a password needs at least 8 characters")
+    user = User(username=username, display_name=display_name, password_hash=_hasher.hash(password),
+                is_hq=is_hq, is_process_owner=is_process_owner)
+    session.add(user)
+    session.flush()
+    for code, role_ids in (roles or {}).items():
+        prop = session.scalars(select(Property).where(Property.code == code)).one_or_none()
+        if prop is None:
+            raise NotFound(f"no property '{code}'")
+        for role in role_ids:
+            grant(session, user, prop, role)
+    return user
+
+
+def grant(session: Session, user: User, prop: Property, role: str) -> None:
+    """Give ``user`` the role ``role`` at ``prop`` (no-op if held already)."""
+    if role not in ROLES:
+        raise NotFound(f"no role '{role}' (known: {', '.join(ROLES)})")
+    if not any(r.property_id == prop.id and r.role == role for r in user.roles):
+        user.roles.append(RoleAssignment(property_id=prop.id, role=role))
+        session.flush()
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, or None (same cost either way)."""
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def lanes_by_property(session: Session, user: User) -> dict[int, set[str]]:
+    """Property id -> the roles (lanes) ``user`` holds there; HQ users get the hq lane everywhere."""
+    result: dict[int, set[str]] = {}
+    for assignment in user.roles:
+        result.setdefault(assignment.property_id, set()).add(assignment.role)
+    if user.is_hq:
+        for prop_id in session.scalars(select(Property.id)):
+            result.setdefault(prop_id, set()).add("hq")
+    return result

@@ -1,0 +1,96 @@
+"""The inbox lists the tasks of my roles at my properties, by due time, filtered and paged."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from engine.inbox import InboxQuery, can_work, inbox
+from engine.instances import complete_task, start_instance
+from engine.models import HumanTask
+from engine.users import authenticate, create_user
+
+CST = timezone(timedelta(hours=8))
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=CST)
+
+
+@pytest.fixture
+def people(session, deployed):
+    users = {
+        "fd1": create_user(session, "fd1", "前台小王", "password-fd1", roles={"P001": ["front_desk"]}),
+        "eng1": create_user(session, "eng1", "工程老李", "password-eng1", roles={"P001": ["engineering"]}),
+        "eng2": create_user(session, "eng2", "工程小赵", "password-eng2", roles={"P002": ["engineering"]}),
+    }
+    session.commit()
+    return users
+
+
+def _cases(session, n, prop="P001", urgency="normal"):
+    cases = []
+    for i in range(n):
+        case = start_instance(session, prop, "service_request", {"resident": f"业主{i}", "room": f"{i}-101"})
+        session.flush()
+        task = session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)).one()
+        complete_task(session, task.id, {"urgency": urgency, "content": "漏水", "items": []}, user="fd1")
+        cases.append(case)
+    session.commit()
+    return cases
+
+
+def test_roles_and_properties_decide_what_i_see(session, people):
+    with time_machine.travel(T0, tick=False):
+        _cases(session, 2, "P001")
+        _cases(session, 1, "P002")
+        start_instance(session, "P001", "service_request", {"resident": "新业主", "room": "9-9"})
+        session.commit()
+        now = datetime.now(timezone.utc)
+        eng1 = inbox(session, people["eng1"], InboxQuery(), now)
+        assert eng1.total == 2 and {r.lane for r in eng1.rows} == {"engineering"}
+        assert {r.property_id for r in eng1.rows} == {people["eng1"].roles[0].property_id}
+        assert inbox(session, people["eng2"], InboxQuery(), now).total == 1
+        fd1 = inbox(session, people["fd1"], InboxQuery(), now)
+        assert [r.task_name for r in fd1.rows] == ["register"]
+        other = inbox(session, people["eng2"], InboxQuery(), now).rows[0]
+        assert not can_work(session, people["eng1"], other) and can_work(session, people["eng2"], other)
+
+
+def test_sorted_by_due_time_with_overdue_and_due_soon_filters(session, people):
+    with time_machine.travel(T0, tick=False) as clock:
+        urgent = _cases(session, 1, urgency="urgent")[0]     # due in 24 h
+        normal = _cases(session, 1, urgency="normal")[0]     # due in 48 h
+        emergency = _cases(session, 1, urgency="emergency")[0]  # due in 1 h
+        now = datetime.now(timezone.utc)
+        rows = inbox(session, people["eng1"], InboxQuery(), now).rows
+        assert [r.case_no for r in rows] == [emergency.case_no, urgent.case_no, normal.case_no]
+        soon = inbox(session, people["eng1"], InboxQuery(due_soon=True), now)
+        assert [r.case_no for r in soon.rows] == [emergency.case_no]
+        clock.move_to(T0 + timedelta(hours=12))
+        now = datetime.now(timezone.utc)
+        late = inbox(session, people["eng1"], InboxQuery(overdue=True), now)
+        assert [r.case_no for r in late.rows] == [emergency.case_no]
+        # the normal case's earliest deadline is its working-day reminder: tomorrow 09:00, like the urgent one
+        clock.move_to(T0 + timedelta(hours=30))
+        late = inbox(session, people["eng1"], InboxQuery(overdue=True), datetime.now(timezone.utc))
+        assert [r.case_no for r in late.rows] == [emergency.case_no, urgent.case_no, normal.case_no]
+
+
+def test_search_by_case_resident_and_room_and_paging(session, people):
+    with time_machine.travel(T0, tick=False):
+        cases = _cases(session, 7)
+        now = datetime.now(timezone.utc)
+        by_room = inbox(session, people["eng1"], InboxQuery(search="3-101"), now)
+        assert [r.case_no for r in by_room.rows] == [cases[3].case_no]
+        by_name = inbox(session, people["eng1"], InboxQuery(search="业主5"), now)
+        assert [r.case_no for r in by_name.rows] == [cases[5].case_no]
+        assert inbox(session, people["eng1"], InboxQuery(search=cases[6].case_no), now).total == 1
+        assert inbox(session, people["eng1"], InboxQuery(search="%"), now).total == 0  # no wildcard injection
+        page2 = inbox(session, people["eng1"], InboxQuery(page=2, per_page=3), now)
+        assert (page2.total, page2.pages, len(page2.rows)) == (7, 3, 3)
+
+
+def test_passwords_are_hashed_and_checked(session, people):
+    user = people["fd1"]
+    assert "password-fd1" not in user.password_hash and user.password_hash.startswith("$argon2id$")
+    assert authenticate(session, "fd1", "password-fd1").id == user.id
+    assert authenticate(session, "fd1", "wrong") is None
+    assert authenticate(session, "nobody", "password-fd1") is None
