@@ -5,7 +5,7 @@ import traceback
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, AuditKind, Incident, IncidentStatus
@@ -37,3 +37,9 @@ def open_incident(session: Session, instance_id: int, source: str, exc: BaseExce
     session.add(incident)
     record(session, instance_id, AuditKind.ERROR, task_id=task_id, task_name=task_name, data={"source": source, "message": message})
     return incident
+
+
+def events_of(session: Session, instance_id: int) -> list[AuditEvent]:
+    """The case's history, oldest first."""
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                .order_by(AuditEvent.at, AuditEvent.id)))
