@@ -91,3 +91,11 @@ def can_work(session: Session, user: User, task: HumanTask) -> bool:
     if user.is_hq and task.lane == "hq":
         return True
     return task.lane in lanes_by_property(session, user).get(task.property_id, set())
+
+
+def facets(session: Session, user: User) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """For the filter lists: the process keys, and (process key, task name, title) of the tasks ``user`` may see."""
+    rows = session.execute(select(HumanTask.process_key, HumanTask.task_name, HumanTask.title)
+                           .where(visible_condition(session, user)).distinct()).all()
+    tasks = sorted({(r.process_key, r.task_name, r.title) for r in rows})
+    return sorted({t[0] for t in tasks}), tasks
