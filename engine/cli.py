@@ -51,18 +51,21 @@ def init_db(ctx):
 @click.option("--processes", "processes_dir", default="processes", type=click.Path(file_okay=False, path_type=Path))
 @click.pass_context
 def demo(ctx, processes_dir):
-    """Create the demo properties and deploy every process under processes/ to them."""
-    from .demo import seed
+    """Create the demo properties, deploy every process under processes/ to them, add demo users and cases."""
+    from .demo import DEMO_PASSWORD, seed, seed_people_and_cases
 
     with _session(ctx) as session:
         try:
             loaded = seed(session, processes_dir)
+            logins = seed_people_and_cases(session)
             session.commit()
         except EngineError as exc:
             session.rollback()
             _fail(exc)
     for line in loaded:
         click.echo(f"deployed {line} to every property")
+    if logins:
+        click.echo(f"demo users (password '{DEMO_PASSWORD}', demo data only): " + ", ".join(logins))
     click.echo(f"demo ready: {len(loaded)} process(es)")
 
 
