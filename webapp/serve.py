@@ -17,10 +17,12 @@ import click
 @click.option("--no-timers", is_flag=True, help="Do not run the in-process timer loop")
 def main(host: str, port: int, threads: int, timer_interval: float, no_timers: bool) -> None:
     """Upgrade the schema, then serve the task inbox (timers fire in this process)."""
-    from waitress import serve
+    from waitress import create_server
 
     from . import create_app
 
     app = create_app({"MIGRATE_ON_START": True, "TIMER_LOOP": not no_timers, "TIMER_INTERVAL": timer_interval})
-    click.echo(f"property-flow: http://{host}:{port}/ (timers {'off' if no_timers else 'on'})")
-    serve(app, host=host, port=port, threads=threads, ident="property-flow")
+    server = create_server(app, host=host, port=port, threads=threads, ident="property-flow")
+    # printed once the socket listens: scripts and tests wait for this line
+    click.echo(f"property-flow listening on http://{host}:{port}/ (timers {'off' if no_timers else 'on'})")
+    server.run()
