@@ -22,6 +22,7 @@ class DiagramProgress:
     """The element ids of one process diagram by state; ``file`` is the version file that draws it."""
 
     process_id: str
+    name: str
     file: str
     completed: list[str] = field(default_factory=list)
     active: list[str] = field(default_factory=list)
@@ -40,7 +41,7 @@ def case_progress(session: Session, instance: Instance) -> list[DiagramProgress]
     version = specs.version_info(session, instance.version_id)
     spec, subprocess_specs = specs.specs_for(version)
     workflow = load_state(instance.state, spec, subprocess_specs)
-    files = {spec.name: spec.file, **{pid: s.file for pid, s in subprocess_specs.items()}}
+    every = {spec.name: spec, **subprocess_specs}
     states: dict[str, dict[str, str]] = {}
     for flow in [workflow, *workflow.subprocesses.values()]:
         for task in flow.get_tasks():
@@ -55,7 +56,9 @@ def case_progress(session: Session, instance: Instance) -> list[DiagramProgress]
                 by_element[element] = standing
     result = []
     for process_id in [spec.name, *sorted(p for p in states if p != spec.name)]:
-        progress = DiagramProgress(process_id, files.get(process_id, ""))
+        drawn = every.get(process_id)
+        progress = DiagramProgress(process_id, (drawn.description if drawn else None) or process_id,
+                                   drawn.file if drawn else "")
         for element, standing in sorted(states.get(process_id, {}).items()):
             getattr(progress, standing).append(element)
         result.append(progress)

@@ -22,7 +22,7 @@ def test_progress_follows_the_case(session, deployed):
         case = start_instance(session, "P001", "service_request", {"resident": "张三", "room": "1-101"})
         session.commit()
         [main] = case_progress(session, case)
-        assert (main.process_id, main.file) == ("service_request", "service_request.bpmn")
+        assert (main.process_id, main.name, main.file) == ("service_request", "服务请求", "service_request.bpmn")
         assert (main.completed, main.active, main.waiting) == (["start"], ["register"], [])
 
         _complete(session, case, {"urgency": "normal", "content": "漏水", "items": []})
@@ -35,5 +35,5 @@ def test_progress_follows_the_case(session, deployed):
         main, called = case_progress(session, case)
         assert main.active == ["followup_call"] and "handle" in main.completed
         assert "handle_deadline" not in main.waiting
-        assert (called.process_id, called.file) == ("followup", "calls/followup/followup.bpmn")
+        assert (called.process_id, called.name, called.file) == ("followup", "回访", "calls/followup/followup.bpmn")
         assert called.active == ["callback"] and called.completed == ["fu_start"]
