@@ -103,6 +103,7 @@ def test_a_case_from_registration_through_escalation_to_closing(site):
         sup = sign_in(browser, base, "sup1")
         row = sup.locator("tr", has_text=case_no)
         expect(row).to_contain_text("超时跟进")
+        expect(row.locator(".badge-escalated")).to_have_text("已升级")
         screenshot(sup, "inbox-escalated")
         assert eng.reload().status == 404  # the engineer's task was taken over by the escalation
         eng.goto(base + "/")

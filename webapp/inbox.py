@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engine import specs
 from engine.inbox import InboxQuery, facets, inbox
-from engine.models import Instance, Process, Property
+from engine.models import AuditEvent, AuditKind, Instance, Process, Property
 from engine.roles import SUPERVISORS
 
 from .access import me, my_lanes, my_property_ids
@@ -61,7 +61,9 @@ def index():
     process_keys, tasks = facets(session, user)
     names = dict(session.execute(select(Process.key, Process.name).where(Process.key.in_(process_keys))).all())
     summaries = {case.id: summary_text(session, case) for case in cases.values()}
+    escalated = set(session.scalars(select(AuditEvent.instance_id).where(
+        AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED).distinct())) if ids else set()
     workable = {row.id for row in page.rows if row.assignee == user.username or row.lane in my_lanes(row.property_id)}
-    return render_template("inbox/index.html", page=page, query=query, summaries=summaries, props=props,
+    return render_template("inbox/index.html", page=page, query=query, summaries=summaries, escalated=escalated, props=props,
                            process_names=names, tasks=tasks, now=now, workable=workable,
                            supervisor=user.is_hq or any(a.role in SUPERVISORS for a in user.roles))
