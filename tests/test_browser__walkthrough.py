@@ -138,7 +138,7 @@ def test_a_case_from_registration_through_escalation_to_closing(site):
         assert fd.locator('.diagram [data-element-id="handle_deadline"].pf-done').count() == 1
         timeline = fd.locator("#timeline .timeline")
         expect(timeline).to_contain_text("前台小王 登记了案件")
-        expect(timeline).to_contain_text("工程老李 将“上门处理”分派给 工程老李")
+        expect(timeline).to_contain_text("工程老李 认领了“上门处理”")
         expect(timeline).to_contain_text("时限已到:处理时限")
         expect(timeline).to_contain_text("已升级:“上门处理”超过时限")
         expect(timeline).to_contain_text("客服主任老张 完成了“超时跟进”")

@@ -59,11 +59,11 @@ def index():
         select(Instance).where(Instance.id.in_(ids)))} if ids else {}
     props = {p.id: p for p in session.scalars(select(Property).where(Property.id.in_(my_property_ids())))}
     process_keys, tasks = facets(session, user)
-    names = dict(session.execute(select(Process.key, Process.name).where(Process.key.in_(process_keys))).all())
+    names = dict(session.execute(select(Process.key, Process.name)).all())  # a short table
     summaries = {case.id: summary_text(session, case) for case in cases.values()}
     escalated = set(session.scalars(select(AuditEvent.instance_id).where(
         AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED).distinct())) if ids else set()
     workable = {row.id for row in page.rows if row.assignee == user.username or row.lane in my_lanes(row.property_id)}
     return render_template("inbox/index.html", page=page, query=query, summaries=summaries, escalated=escalated, props=props,
-                           process_names=names, tasks=tasks, now=now, workable=workable,
+                           process_names=names, process_keys=process_keys, tasks=tasks, now=now, workable=workable,
                            supervisor=user.is_hq or any(a.role in SUPERVISORS for a in user.roles))
