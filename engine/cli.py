@@ -54,6 +54,9 @@ def demo(ctx, processes_dir):
     """Create the demo properties and deploy every process under processes/ to them."""
     from .demo import seed
 
+    if not processes_dir.is_dir():
+        click.echo(f"error: no process library at {processes_dir}/ (run from the project folder)", err=True)
+        raise SystemExit(1)
     with _session(ctx) as session:
         try:
             loaded = seed(session, processes_dir)
