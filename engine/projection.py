@@ -71,8 +71,8 @@ def _title(spec) -> str:
     return spec.bpmn_name or spec.name
 
 
-def snapshot(workflow) -> Snapshot:
-    """Read the open human tasks and waiting timers of a workflow (including its subprocesses)."""
+def waiting_timers(workflow) -> list[TimerView]:
+    """The timers waiting in a workflow (including its subprocesses); cheap: no walk of the task tree."""
     timers = []
     for task in list(workflow.event_manager.tasks.values()):
         if not task.has_state(TaskState.WAITING):
@@ -85,6 +85,12 @@ def snapshot(workflow) -> Snapshot:
             attached = next((str(c.id) for c in task.parent.children
                              if c.task_spec.manual), None)
         timers.append(TimerView(str(task.id), task.task_spec.name, _title(task.task_spec), due, attached))
+    return timers
+
+
+def snapshot(workflow) -> Snapshot:
+    """Read the open human tasks and waiting timers of a workflow (including its subprocesses)."""
+    timers = waiting_timers(workflow)
     due_by_task: dict[str, datetime] = {}
     for timer in timers:
         if timer.attached_to:

@@ -33,7 +33,7 @@ class StepResult:
 
 def waiting_timers(workflow) -> list[projection.TimerView]:
     """The timers waiting in a workflow now (call before a step; pass the result to ``run_engine``)."""
-    return projection.snapshot(workflow).timers
+    return projection.waiting_timers(workflow)
 
 
 def run_engine(session: Session, instance: Instance, workflow, now: datetime,

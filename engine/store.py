@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime
+from functools import lru_cache
 from threading import Lock
 from weakref import WeakKeyDictionary
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import notices, projection, specs
 from .exceptions import Conflict, NotFound
-from .models import Instance
+from .models import HumanTask, Instance
 from .runtime import script_engine_for
 from .serialization import dump_state, load_state
 
@@ -36,13 +37,29 @@ _rows: WeakKeyDictionary = WeakKeyDictionary()
 _NO_ROWS = projection.Snapshot(False, [], [])
 
 
+_BY_ID = (select(Instance).where(Instance.id == bindparam("instance_id")).options(joinedload(Instance.property))
+          .execution_options(populate_existing=True))
+_BY_TASK = (select(Instance).join(HumanTask, HumanTask.instance_id == Instance.id)
+            .where(HumanTask.id == bindparam("task_id")).options(joinedload(Instance.property))
+            .execution_options(populate_existing=True))
+
+
+@lru_cache(maxsize=8)
+def _for_update(query, skip_locked: bool):
+    return query.with_for_update(of=Instance, skip_locked=skip_locked)
+
+
+def _locking(session: Session, query, skip_locked: bool = False):
+    """``query`` with ``FOR UPDATE`` on PostgreSQL (built once); SQLite's BEGIN IMMEDIATE already serialises."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _for_update(query, skip_locked)
+    return query
+
+
 def lock_instance(session: Session, instance_id: int, *, skip_locked: bool = False) -> Instance | None:
     """The instance row, locked for this transaction; None if ``skip_locked`` and another holds it."""
-    query = (select(Instance).where(Instance.id == instance_id).options(joinedload(Instance.property))
-             .execution_options(populate_existing=True))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Instance, skip_locked=skip_locked)
-    instance = session.scalars(query).one_or_none()
+    query = _locking(session, _BY_ID, skip_locked)
+    instance = session.scalars(query, {"instance_id": instance_id}).one_or_none()
     if instance is None and not skip_locked:
         raise NotFound(f"no instance {instance_id}")
     return instance
@@ -50,14 +67,7 @@ def lock_instance(session: Session, instance_id: int, *, skip_locked: bool = Fal
 
 def lock_instance_of_task(session: Session, task_id: str) -> Instance | None:
     """The instance an open human task belongs to, locked as ``lock_instance`` does; None if no such open task."""
-    from .models import HumanTask
-
-    query = (select(Instance).join(HumanTask, HumanTask.instance_id == Instance.id)
-             .where(HumanTask.id == task_id).options(joinedload(Instance.property))
-             .execution_options(populate_existing=True))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Instance)
-    return session.scalars(query).one_or_none()
+    return session.scalars(_locking(session, _BY_TASK), {"task_id": task_id}).one_or_none()
 
 
 def version_of(session: Session, instance: Instance) -> specs.VersionInfo:
