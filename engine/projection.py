@@ -126,13 +126,12 @@ def apply(session: Session, instance: Instance, before: Snapshot | None, after: 
     running = instance.status == InstanceStatus.RUNNING
 
     if before is None:
-        old_tasks = dict(session.execute(select(HumanTask.id, HumanTask.due_at)
-                                         .where(HumanTask.instance_id == instance.id)).all())
-        old_timers = dict(session.execute(select(Timer.id, Timer.due_at)
-                                          .where(Timer.instance_id == instance.id)).all())
+        old_tasks = {r.id: (r.due_at, r.title, r.lane, r.form) for r in session.execute(
+            _TASK_ROWS, {"instance_id": instance.id})}
+        old_timers = {r.id: (r.due_at, r.title) for r in session.execute(_TIMER_ROWS, {"instance_id": instance.id})}
     else:
-        old_tasks = {t.id: t.due_at for t in before.tasks}
-        old_timers = {t.id: t.due_at for t in before.timers}
+        old_tasks = {t.id: (t.due_at, t.title, t.lane, t.form) for t in before.tasks}
+        old_timers = {t.id: (t.due_at, t.title) for t in before.timers}
     new_tasks = {t.id: t for t in after.tasks} if running else {}
     new_timers = {t.id: t for t in after.timers} if running else {}
 
@@ -148,10 +147,10 @@ def apply(session: Session, instance: Instance, before: Snapshot | None, after: 
              for tid, t in new_tasks.items() if tid not in old_tasks]
     if added:
         conn.execute(_INSERT_TASKS, added)
-    moved = [{"tid": tid, "due": t.due_at} for tid, t in new_tasks.items()
-             if tid in old_tasks and old_tasks[tid] != t.due_at]
-    if moved:
-        conn.execute(_MOVE_TASKS, moved)
+    changed = [{"tid": tid, "due": t.due_at, "title": t.title, "lane": t.lane, "form": t.form}
+               for tid, t in new_tasks.items() if tid in old_tasks and old_tasks[tid] != (t.due_at, t.title, t.lane, t.form)]
+    if changed:  # a new due time, or (after a migration) a new name, lane or form
+        conn.execute(_CHANGE_TASKS, changed)
 
     gone = [tid for tid in old_timers if tid not in new_timers]
     if gone:
@@ -160,17 +159,23 @@ def apply(session: Session, instance: Instance, before: Snapshot | None, after: 
              for tid, t in new_timers.items() if tid not in old_timers]
     if added:
         conn.execute(_INSERT_TIMERS, added)
-    moved = [{"tid": tid, "due": t.due_at} for tid, t in new_timers.items()
-             if tid in old_timers and old_timers[tid] != t.due_at]
-    if moved:
-        conn.execute(_MOVE_TIMERS, moved)
+    changed = [{"tid": tid, "due": t.due_at, "title": t.title} for tid, t in new_timers.items()
+               if tid in old_timers and old_timers[tid] != (t.due_at, t.title)]
+    if changed:
+        conn.execute(_CHANGE_TIMERS, changed)
 
 
 # Built once, executed with parameters: on every step's path.
 _tasks, _timers = HumanTask.__table__, Timer.__table__
+_TASK_ROWS = select(_tasks.c.id, _tasks.c.due_at, _tasks.c.title, _tasks.c.lane, _tasks.c.form).where(
+    _tasks.c.instance_id == bindparam("instance_id"))
+_TIMER_ROWS = select(_timers.c.id, _timers.c.due_at, _timers.c.title).where(
+    _timers.c.instance_id == bindparam("instance_id"))
 _DELETE_TASKS = delete(_tasks).where(_tasks.c.id.in_(bindparam("ids", expanding=True)))
 _INSERT_TASKS = insert(_tasks)
-_MOVE_TASKS = update(_tasks).where(_tasks.c.id == bindparam("tid")).values(due_at=bindparam("due"))
+_CHANGE_TASKS = update(_tasks).where(_tasks.c.id == bindparam("tid")).values(
+    due_at=bindparam("due"), title=bindparam("title"), lane=bindparam("lane"), form=bindparam("form"))
 _DELETE_TIMERS = delete(_timers).where(_timers.c.id.in_(bindparam("ids", expanding=True)))
 _INSERT_TIMERS = insert(_timers)
-_MOVE_TIMERS = update(_timers).where(_timers.c.id == bindparam("tid")).values(due_at=bindparam("due"))
+_CHANGE_TIMERS = update(_timers).where(_timers.c.id == bindparam("tid")).values(
+    due_at=bindparam("due"), title=bindparam("title"))

@@ -65,6 +65,15 @@ def lock_instance(session: Session, instance_id: int, *, skip_locked: bool = Fal
     return instance
 
 
+def lock_instances(session: Session, instance_ids: list[int]) -> list[Instance]:
+    """Several instance rows locked at once (bulk work such as migrations), in id order."""
+    query = (select(Instance).where(Instance.id.in_(instance_ids)).options(joinedload(Instance.property))
+             .order_by(Instance.id).execution_options(populate_existing=True))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Instance)
+    return list(session.scalars(query))
+
+
 def lock_instance_of_task(session: Session, task_id: str) -> Instance | None:
     """The instance an open human task belongs to, locked as ``lock_instance`` does; None if no such open task."""
     return session.scalars(_locking(session, _BY_TASK), {"task_id": task_id}).one_or_none()
@@ -91,16 +100,18 @@ def load_workflow(session: Session, instance: Instance):
 
 
 def save(session: Session, instance: Instance, workflow, now: datetime, *, new: bool = False,
-         snap: projection.Snapshot | None = None) -> projection.Snapshot:
+         snap: projection.Snapshot | None = None, version_id: int | None = None) -> projection.Snapshot:
     """Store the workflow state and its projections in the session (``new``: first save).
 
     ``snap`` is the workflow's snapshot if the caller has it already (``run_engine``
-    returns one). Raises ``Conflict`` if another transaction changed the instance
-    since it was read (the row's ``lock_version`` moved on).
+    returns one); ``version_id`` moves the instance to another version (migration).
+    Raises ``Conflict`` if another transaction changed the instance since it was
+    read (the row's ``lock_version`` moved on).
     """
     snap = snap or projection.snapshot(workflow)
     columns = projection.instance_columns(instance, snap, now)
     columns["state"] = dump_state(workflow)
+    columns["version_id"] = version_id or instance.version_id
     if new:
         for column, value in columns.items():
             setattr(instance, column, value)
@@ -118,7 +129,7 @@ def save(session: Session, instance: Instance, workflow, now: datetime, *, new: 
     return snap
 
 
-_STEP_COLUMNS = ("state", "updated_at", "status", "current_step", "next_timer_due", "ended_at")
+_STEP_COLUMNS = ("state", "updated_at", "status", "current_step", "next_timer_due", "ended_at", "version_id")
 _instances = Instance.__table__
 _UPDATE = (update(_instances)
            .where(_instances.c.id == bindparam("b_id"), _instances.c.lock_version == bindparam("b_version"))
