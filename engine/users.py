@@ -43,6 +43,13 @@ def grant(session: Session, user: User, prop: Property, role: str) -> None:
         session.flush()
 
 
+def revoke(session: Session, user: User, prop: Property, role: str) -> None:
+    """Take the role ``role`` at ``prop`` away from ``user`` (no-op if not held)."""
+    for assignment in [r for r in user.roles if r.property_id == prop.id and r.role == role]:
+        user.roles.remove(assignment)
+    session.flush()
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this name and password, or None (same cost either way)."""
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
