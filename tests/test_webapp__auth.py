@@ -31,8 +31,11 @@ def test_session_cookie_is_httponly_and_samesite(browser):
 
 
 def test_next_parameter_cannot_leave_the_site(browser):
-    response = browser.client.post("/login?next=//evil.example/x", data={"username": "fd1", "password": "password-fd1"})
-    assert response.headers["Location"] == "/"
+    for target in ("//evil.example/x", "/\\evil.example", "https://evil.example/"):
+        response = browser.client.post("/login", query_string={"next": target},
+                                       data={"username": "fd1", "password": "password-fd1"})
+        assert response.headers["Location"] == "/", target
+        browser.post("/logout")
     browser.post("/logout")
     response = browser.client.post("/login?next=/cases/new", data={"username": "fd1", "password": "password-fd1"})
     assert response.headers["Location"] == "/cases/new"

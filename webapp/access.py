@@ -1,6 +1,8 @@
 """Who may see what: cases and tasks of another property are 404, as if they did not exist."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import abort, g
 from flask_login import current_user
 
@@ -9,6 +11,14 @@ from engine.models import HumanTask, Instance, User
 from engine.users import lanes_by_property, property_ids
 
 from .db import get_session
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default`` (no open redirects)."""
+    target = target or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or urlsplit(target).netloc:
+        return default
+    return target
 
 
 def me() -> User:

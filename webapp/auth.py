@@ -1,15 +1,14 @@
 """Sign-in and sign-out (Flask-Login); sign-in attempts are rate-limited per address."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
 from engine.models import User
 from engine.users import authenticate
 
+from .access import safe_next
 from .db import get_session
 from .security import limiter
 
@@ -41,8 +40,6 @@ def _load(user_id: str):
 
 
 def _rate():
-    from flask import current_app
-
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
@@ -60,10 +57,7 @@ def login():
         else:
             session.commit()
             login_user(SignedIn(user))
-            target = request.args.get("next", "")
-            if not target.startswith("/") or urlsplit(target).netloc or target.startswith("//"):
-                target = url_for("inbox.index")
-            return redirect(target)
+            return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
     return render_template("login.html", error=error), (401 if error else 200)
 
 

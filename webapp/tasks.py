@@ -15,7 +15,7 @@ from engine.models import HumanTask, Instance
 from engine.users import holders
 
 from . import formrender
-from .access import case_or_404, may_work, me, my_lanes, supervises, task_or_404
+from .access import case_or_404, may_work, me, my_lanes, safe_next, supervises, task_or_404
 from .db import get_session
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -80,8 +80,7 @@ def _assign(task_id: str, action):
     except (Conflict, NotFound) as exc:
         session.rollback()
         flash(str(exc), "error")
-    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/")
-                    and not request.form.get("next", "").startswith("//") else url_for("inbox.index"))
+    return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
 
 
 @bp.route("/<task_id>/claim", methods=["POST"])
