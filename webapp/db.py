@@ -1,7 +1,7 @@
 """One engine per app, one session per request; the in-process scheduler for the embedded default."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 
 from engine.db import create_schema, make_engine, make_session_factory
 
@@ -10,13 +10,18 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["pflow_engine"] = engine
     app.extensions["pflow_sessions"] = make_session_factory(engine)
+    app.extensions["pflow_read_sessions"] = make_session_factory(engine, read_only=True)
     app.teardown_appcontext(_close)
 
 
 def get_session():
-    """The request's session (the view commits; teardown rolls back whatever it did not)."""
+    """The request's session (the view commits; teardown rolls back whatever it did not).
+
+    GET and HEAD requests only read: their session does not queue behind writers on SQLite.
+    """
     if "db_session" not in g:
-        g.db_session = current_app.extensions["pflow_sessions"]()
+        reading = has_request_context() and request.method in ("GET", "HEAD")
+        g.db_session = current_app.extensions["pflow_read_sessions" if reading else "pflow_sessions"]()
     return g.db_session
 
 
