@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 
-from . import audit, specs, store
+from . import audit, projection, specs, store
 from .exceptions import NotAllowed
 from .models import AuditKind, Instance, InstanceStatus, ProcessVersion, Property
 from .models._types import utcnow
@@ -193,6 +193,7 @@ def _migrate_locked(session: Session, instance: Instance, version: ProcessVersio
     if reasons:
         store.forget(instance.id)
         raise NotAllowed(f"case {instance.case_no} cannot move to v{version.number}: " + "; ".join(reasons))
+    rows = projection.snapshot(workflow)  # what the projection rows hold: every save wrote them from one
     typed = {task.id: dict(task.data) for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
     new_spec, new_deps = specs.specs_for(version)
     for diff, part, target in plan:
@@ -208,7 +209,7 @@ def _migrate_locked(session: Session, instance: Instance, version: ProcessVersio
         store.forget(instance.id)
         raise NotAllowed(f"case {instance.case_no} cannot move to v{version.number}: steps "
                          f"{', '.join(sorted(set(stale)))} have no counterpart")
-    store.save(session, instance, workflow, now, version_id=version.id)
+    store.save(session, instance, workflow, now, version_id=version.id, rows=rows)
     audit.record(session, instance.id, AuditKind.MIGRATED, actor=user, at=now,
                  data={"from_version": old.number, "to_version": version.number})
     return instance

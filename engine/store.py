@@ -100,11 +100,13 @@ def load_workflow(session: Session, instance: Instance):
 
 
 def save(session: Session, instance: Instance, workflow, now: datetime, *, new: bool = False,
-         snap: projection.Snapshot | None = None, version_id: int | None = None) -> projection.Snapshot:
+         snap: projection.Snapshot | None = None, version_id: int | None = None,
+         rows: projection.Snapshot | None = None) -> projection.Snapshot:
     """Store the workflow state and its projections in the session (``new``: first save).
 
     ``snap`` is the workflow's snapshot if the caller has it already (``run_engine``
-    returns one); ``version_id`` moves the instance to another version (migration).
+    returns one); ``version_id`` moves the instance to another version (migration);
+    ``rows`` is what the projection rows hold if the caller knows (else they are read).
     Raises ``Conflict`` if another transaction changed the instance since it was
     read (the row's ``lock_version`` moved on).
     """
@@ -119,7 +121,7 @@ def save(session: Session, instance: Instance, workflow, now: datetime, *, new: 
     else:
         _write_instance(session, instance, columns)
     version = version_of(session, instance)
-    before = _NO_ROWS if new else _rows.get(workflow)  # None: read the rows from the database
+    before = _NO_ROWS if new else rows or _rows.get(workflow)  # None: read the rows from the database
     projection.apply(session, instance, before, snap, version.process_key)
     _rows[workflow] = snap if instance.status.value == "running" else _NO_ROWS
     with _cache_lock:
