@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .exceptions import NotAllowed, NotFound
+from .exceptions import Conflict, NotAllowed, NotFound
 from .models import Deployment, Property, PropertyParameter, ProcessVersion
 from .models._types import utcnow
 
@@ -45,6 +45,16 @@ def set_parameter(session: Session, prop: Property, name: str, value: Any, proce
     session.flush()
 
 
+def unset_parameter(session: Session, prop: Property, name: str, process_key: str = "") -> None:
+    """Remove the property's own value: the process's default (or the property-wide value) applies again."""
+    row = session.scalars(select(PropertyParameter).where(
+        PropertyParameter.property_id == prop.id, PropertyParameter.process_key == process_key,
+        PropertyParameter.name == name)).one_or_none()
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
 def parameters_for(session: Session, prop: Property, version: ProcessVersion) -> dict[str, Any]:
     """The parameters an instance starts with: manifest defaults, then property-wide, then per-process values."""
     params = dict(version.manifest.get("parameters", {}))
@@ -57,16 +67,24 @@ def parameters_for(session: Session, prop: Property, version: ProcessVersion) ->
 
 
 def deploy(session: Session, version: ProcessVersion, properties: Iterable[Property], *,
-           by: str | None = None) -> list[Deployment]:
+           by: str | None = None, expected: dict[int, int | None] | None = None) -> list[Deployment]:
     """Make ``version`` the one each given property runs for its process (all in the caller's transaction).
 
     A property runs one version of each process at a time; the version it ran
     before is kept for a roll-back. Running instances keep their own version.
+    ``expected`` (property id -> the version id the caller saw there, None for none)
+    refuses the whole deployment with ``Conflict`` when another deployment changed
+    one of those properties meanwhile; the rows are locked (``FOR UPDATE``) while checked.
     """
     props = list(properties)
-    current = {d.property_id: d for d in session.scalars(select(Deployment).where(
+    current = {d.property_id: d for d in session.scalars(_locked(session, select(Deployment).where(
         Deployment.process_id == version.process_id,
-        Deployment.property_id.in_([p.id for p in props]))).all()}
+        Deployment.property_id.in_([p.id for p in props])))).all()}
+    if expected is not None:
+        moved = [p.code for p in props if (current[p.id].version_id if p.id in current else None)
+                 != expected.get(p.id)]
+        if moved:
+            raise Conflict(f"another deployment changed {', '.join(moved)} meanwhile; nothing was deployed")
     result = []
     for prop in props:
         dep = current.get(prop.id)
@@ -82,6 +100,11 @@ def deploy(session: Session, version: ProcessVersion, properties: Iterable[Prope
     return result
 
 
+def _locked(session: Session, query):
+    """``query`` with ``FOR UPDATE`` on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers."""
+    return query.with_for_update(of=Deployment) if session.get_bind().dialect.name == "postgresql" else query
+
+
 def deployed_version(session: Session, prop: Property, process_key: str) -> ProcessVersion:
     """The version of ``process_key`` that ``prop`` runs now."""
     from .processes import get_process
@@ -94,15 +117,22 @@ def deployed_version(session: Session, prop: Property, process_key: str) -> Proc
     return dep.version
 
 
-def roll_back(session: Session, prop: Property, process_key: str, *, by: str | None = None) -> Deployment:
-    """Make ``prop`` run the version of ``process_key`` it ran before the last deployment (running cases keep theirs)."""
+def roll_back(session: Session, prop: Property, process_key: str, *, by: str | None = None,
+              expected_version_id: int | None = None) -> Deployment:
+    """Make ``prop`` run the version of ``process_key`` it ran before the last deployment (running cases keep theirs).
+
+    ``expected_version_id`` (the version the caller saw there) refuses with ``Conflict``
+    when another deployment changed the property meanwhile.
+    """
     from .processes import get_process
 
     process = get_process(session, process_key)
-    dep = session.scalars(select(Deployment).where(
-        Deployment.property_id == prop.id, Deployment.process_id == process.id)).one_or_none()
+    dep = session.scalars(_locked(session, select(Deployment).where(
+        Deployment.property_id == prop.id, Deployment.process_id == process.id))).one_or_none()
     if dep is None:
         raise NotFound(f"process '{process_key}' is not deployed to property '{prop.code}'")
+    if expected_version_id is not None and dep.version_id != expected_version_id:
+        raise Conflict(f"another deployment changed '{process_key}' at {prop.code} meanwhile; nothing was rolled back")
     if dep.previous_version_id is None:
         raise NotAllowed(f"property '{prop.code}' has no earlier version of '{process_key}' to roll back to")
     dep.version_id, dep.previous_version_id = dep.previous_version_id, dep.version_id
