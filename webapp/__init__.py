@@ -45,7 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _dev_secret(Path(app.instance_path))
     app.config.setdefault("ATTACHMENT_DIR", str(Path(app.instance_path) / "attachments"))
 
-    from . import auth, cases, db, display, errors, i18n, inbox, security, tasks
+    from . import (auth, cases, db, display, errors, i18n, inbox, library, migrations, properties, rollout, security,
+                   tasks)
 
     db.init_app(app)
     security.init_app(app)
@@ -57,6 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
+    for owners in (library, rollout, properties, migrations):
+        app.register_blueprint(owners.bp)
     if app.config["MIGRATE_ON_START"]:
         db.migrate(app)
     if app.config["TIMER_LOOP"]:

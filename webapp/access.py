@@ -59,3 +59,19 @@ def may_work(task: HumanTask) -> bool:
 
 def supervises(property_id: int) -> bool:
     return is_supervisor(me(), property_id)
+
+
+def may_own_processes() -> bool:
+    """Process owners and head office edit, deploy and migrate processes."""
+    return bool(current_user.is_authenticated and (me().is_process_owner or me().is_hq))
+
+
+def owners_only():
+    """A blueprint's ``before_request``: sign in first; staff who are neither owner nor HQ get 403."""
+    from flask import current_app
+
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not may_own_processes():
+        abort(403)
+    return None

@@ -84,3 +84,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(role_label, "role")
     app.add_template_global(due_state)
     app.add_template_global(status_label)
+    from .access import may_own_processes
+
+    app.add_template_global(may_own_processes)
