@@ -10,7 +10,6 @@ import re
 
 from flask import Blueprint, abort, flash, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,20 +22,12 @@ from engine.versiondiff import diff_files
 
 from .access import me, owners_only
 from .db import get_session
+from .diffview import Names
 from .display import role_label
 
 bp = Blueprint("library", __name__, url_prefix="/processes")
 bp.before_request(owners_only)
 FILE_NAME = re.compile(r"^[\w\-][\w.\-]*\.(bpmn|dmn|json)$")
-FACTS = {  # the diff's fact names (engine.versiondiff) as a process owner reads them
-    "type": _l("type"), "name": _l("name"), "lane": _l("lane"), "form": _l("form"), "timer": _l("timer"),
-    "script": _l("script"), "condition": _l("condition"), "pre-script": _l("pre-script"),
-    "post-script": _l("post-script"), "decision": _l("decision"), "calls": _l("calls"),
-    "instructions": _l("instructions"), "documentation": _l("documentation"), "from": _l("from"), "to": _l("to"),
-    "attached to": _l("attached to"), "interrupting": _l("interrupting"), "default flow": _l("default flow"),
-    "required": _l("required"), "title": _l("title"), "content changed": _l("content changed"),
-    "shapes moved or resized": _l("shapes moved or resized"),
-}
 
 
 def version_or_404(process: Process, number: int | None) -> ProcessVersion:
@@ -80,13 +71,6 @@ def process(key: str):
                            cases=cases, saved=request.args.get("saved", type=int))
 
 
-def _fact(detail: str) -> str:
-    name, sep, rest = detail.partition(": ")
-    if name in FACTS:
-        return f"{FACTS[name]}{sep}{rest}"
-    return str(FACTS.get(detail, detail))
-
-
 @bp.route("/<key>/diff")
 def diff(key: str):
     proc = get_process(get_session(), key)
@@ -97,7 +81,7 @@ def diff(key: str):
     for change in changes:
         by_file.setdefault(change.file, []).append(change)
     return render_template("library/diff.html", process=proc, old=old, new=new, by_file=by_file,
-                           versions=proc.versions, fact=_fact, count=len(changes))
+                           versions=proc.versions, names=Names(old.files, new.files), count=len(changes))
 
 
 @bp.route("/<key>/edit")

@@ -34,6 +34,12 @@ function decisionsIn(text) {
   return [...doc.getElementsByTagNameNS('*', 'decision')].map((d) => ({ id: d.getAttribute('id'), name: d.getAttribute('name') }));
 }
 
+function lanesNotDrawn(xml) {
+  const doc = new DOMParser().parseFromString(xml, 'application/xml');
+  const drawn = new Set([...doc.getElementsByTagNameNS('*', 'BPMNShape')].map((s) => s.getAttribute('bpmnElement')));
+  return [...doc.getElementsByTagNameNS('*', 'lane')].some((lane) => !drawn.has(lane.getAttribute('id')));
+}
+
 function format(text, values) {
   return text.replace(/%\((\w+)\)s/g, (_, k) => values[k]);
 }
@@ -50,9 +56,32 @@ function select(path) {
     f.pane.hidden = !on;
     if (on && f.modeler) {
       f.modeler.get('canvas').resized();
-      if (!f.fitted) { f.modeler.get('canvas').zoom('fit-viewport', 'auto'); f.fitted = true; }
+      if (!f.fitted) { fit(f.modeler.get('canvas')); f.fitted = true; }
     }
   }
+}
+
+// The automatic layout packs shapes tightly: spread them out so that a new step can be
+// dropped on a flow, then forget the moves (they are layout, not an edit).
+function spread(modeler, factor = 1.6) {
+  const registry = modeler.get('elementRegistry');
+  const root = modeler.get('canvas').getRootElement();
+  const shapes = registry.filter((e) => e.parent === root && !e.waypoints && !e.labelTarget && !e.host);
+  const modeling = modeler.get('modeling');
+  for (const shape of shapes.sort((a, b) => b.x - a.x)) {
+    const dx = Math.round((shape.x + shape.width / 2) * (factor - 1));
+    if (dx) modeling.moveElements([shape], { x: dx, y: 0 });
+  }
+  modeler.get('commandStack').clear();
+}
+
+// The whole diagram in view, clear of the palette on the left.
+function fit(canvas) {
+  canvas.zoom('fit-viewport', 'auto');
+  const vb = canvas.viewbox();
+  const left = 110 / vb.scale;
+  const margin = 24 / vb.scale;
+  canvas.viewbox({ x: vb.x - left, y: vb.y - margin, width: vb.width + left + margin, height: vb.height + 2 * margin });
 }
 
 function addTab(path) {
@@ -77,24 +106,28 @@ async function addDiagram(path, xml) {
   const { tab, pane } = addTab(path);
   pane.classList.add('bpmn-pane');
   pane.innerHTML = '<div class="modeler-canvas"></div><div class="modeler-props"></div>';
+  const laidOut = !/<([a-zA-Z0-9_]+:)?BPMNDiagram[\s>]/.test(xml);
+  if (laidOut) xml = await layoutProcess(xml);
+  // Lanes that are not drawn must keep their members: bpmn-js would recompute every
+  // lane's flowNodeRef from the drawn lane shapes (none) on the first move. Such lanes
+  // are edited in the properties panel instead.
+  const keepLanes = lanesNotDrawn(xml) ? [{ updateFlowNodeRefsBehavior: ['value', {}] }] : [];
   const modeler = new BpmnModeler({
     container: pane.querySelector('.modeler-canvas'),
-    propertiesPanel: { parent: pane.querySelector('.modeler-props') },
+    propertiesPanel: { parent: pane.querySelector('.modeler-props'), layout: { groups: OPEN_GROUPS } },
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
       { __init__: ['spiffPropertiesProvider'], spiffPropertiesProvider: ['type', SpiffPropertiesProvider] },
       { translate: ['value', makeTranslate(app.dataset.lang)], pfPackage: ['value', pkg] },
+      ...keepLanes,
     ],
     moddleExtensions: { spiffworkflow: spiffModdle },
   });
-  const entry = { kind: 'bpmn', tab, pane, modeler, overlays: [] };
+  const entry = { kind: 'bpmn', tab, pane, modeler, overlays: [], laidOut };
   files.set(path, entry);
-  if (!/<([a-zA-Z0-9_]+:)?BPMNDiagram[\s>]/.test(xml)) {
-    xml = await layoutProcess(xml);
-    entry.laidOut = true;
-  }
   const { warnings } = await modeler.importXML(xml);
   if (warnings.length) console.warn(path, warnings);
+  if (entry.laidOut) spread(modeler);
   modeler.on('commandStack.changed', () => { dirty = true; });
   return entry;
 }
@@ -136,6 +169,8 @@ function addText(path, text) {
   return entry;
 }
 
+const OPEN_GROUPS = Object.fromEntries(['general', 'pf-role', 'pf-lane', 'pf-form', 'pf-script', 'pf-decision', 'pf-call',
+  'pf-timer', 'pf-condition'].map((id) => [id, { open: true }]));
 const ORDER = (p) => (p.endsWith('.bpmn') ? 0 : p.endsWith('.dmn') ? 1 : p === 'manifest.json' ? 3 : 2);
 
 async function load() {

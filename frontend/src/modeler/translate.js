@@ -24,6 +24,13 @@ const ZH = {
   'Timer boundary event': '定时边界事件', 'Timer boundary event (non-interrupting)': '定时边界事件(不中断)',
   'Message start event': '消息开始事件', 'Intermediate throw event': '中间抛出事件',
   'Sequence flow': '顺序流', 'Default flow': '默认流', 'Conditional flow': '条件流',
+  // the properties panel's header
+  'User Task': '用户任务', 'Script Task': '脚本任务', 'Service Task': '服务任务', 'Business Rule Task': '业务规则任务',
+  'Call Activity': '调用活动', 'Exclusive Gateway': '排他网关', 'Parallel Gateway': '并行网关', 'Start Event': '开始事件',
+  'End Event': '结束事件', 'Sequence Flow': '顺序流', 'Default Flow': '默认流', 'Conditional Flow': '条件流',
+  'Timer Boundary Event': '定时边界事件', 'Timer Boundary Event (non-interrupting)': '定时边界事件(不中断)',
+  'Timer Intermediate Catch Event': '定时等待事件', 'Timer Start Event': '定时开始事件',
+  'Manual Task': '手工任务', 'Sub Process': '子流程', 'Text Annotation': '注释',
   // stock properties panel
   'General': '常规', 'Name': '名称', 'ID': '编号', 'Documentation': '说明', 'Element documentation': '元素说明',
   'Process documentation': '流程说明', 'Executable': '可执行', 'Process': '流程', 'Process name': '流程名称',
