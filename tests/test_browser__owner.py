@@ -218,3 +218,80 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
         hq.goto(f"{base}/cases/{case_id}")
         expect(hq.locator("#timeline")).to_contain_text("流程负责人小林 将案件从流程第 1 版迁移到第 2 版")
         expect(hq.locator(".page-head")).to_contain_text("第 2 版")
+
+
+def test_the_properties_panel_writes_the_engine_dialect_and_files_can_be_uploaded(site, packages_dir, tmp_path):
+    """Timer, script, condition, pre-script and instructions edited in the panel, a DMN uploaded: the engine loads it."""
+    from lxml import etree
+
+    from engine.lint import NS
+
+    base, sessions = site
+    dmn = tmp_path / "priority.dmn"
+    dmn.write_text((packages_dir / "service_request" / "priority.dmn").read_text(encoding="utf-8")
+                   .replace("<text>1</text>", "<text>2</text>"), encoding="utf-8")
+    with chromium() as browser:
+        owner = sign_in(browser, base, "owner1")
+        owner.goto(base + "/processes/service_request/edit")
+        expect(owner.locator("#modeler-app.modeler-ready")).to_be_visible()
+        pane = owner.locator(".file-pane:not([hidden])")
+        props = pane.locator(".modeler-props")
+
+        canvas = pane.locator(".modeler-canvas").bounding_box()
+
+        def pick(element_id):
+            owner.mouse.click(canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] - 30)  # deselect
+            owner.mouse.click(*center(owner, element_id))
+            owner.keyboard.press("Escape")  # leave any label editing
+            expect(props.locator(".bio-properties-panel-header")).to_be_visible()
+
+        pick("handle_deadline")
+        expect(props.locator("#bio-properties-panel-pf-timer-type")).to_have_value("timeDuration")
+        props.locator("#bio-properties-panel-pf-timer-value").fill('"PT%dH" % (deadline_hours * 2)')
+        pick("summarise")
+        props.locator("#bio-properties-panel-pf-script-text").fill("fee_total = sum(items) if items else 0")
+        pick("f_emergency")
+        props.locator("#bio-properties-panel-pf-condition-text").fill('level == "emergency" or urgency == "emergency"')
+        pick("register")
+        expect(props.locator("#bio-properties-panel-pf-form-file")).to_have_value("sr_register.json")
+        expect(props.locator("#bio-properties-panel-pf-lane-ref")).to_have_value("lane_front_desk")
+        props.locator("#bio-properties-panel-pf-instructions").fill("请核对栋房号")
+        props.get_by_text("前置/后置脚本").click()
+        props.locator("#bio-properties-panel-pf-prescript").fill("checked = True")
+        pick("decide_priority")
+        expect(props.locator("#bio-properties-panel-pf-decision-id")).to_have_value("priority")
+        pick("followup_call")
+        expect(props.locator("#bio-properties-panel-pf-called-element")).to_have_value("followup")
+        owner.locator(".upload-file").set_input_files(str(dmn))
+        expect(owner.get_by_role("tabpanel", name="priority.dmn").locator("textarea")).to_have_value(
+            dmn.read_text(encoding="utf-8"))
+        owner.get_by_label("改动说明(显示在版本列表中)").fill("时限加倍,急修 2 小时")
+        owner.get_by_role("button", name="校验并保存为新版本").click()
+        expect(owner.locator(".flash-success")).to_contain_text("第 2 版")
+        assert not owner.errors
+
+    with sessions() as s:
+        from engine.models import ProcessVersion
+
+        files = s.scalars(select(ProcessVersion).where(ProcessVersion.number == 2)).one().files
+    root = etree.fromstring(files["service_request.bpmn"].encode())
+
+    def one(xpath):
+        [found] = root.xpath(xpath, namespaces=NS)
+        return found
+
+    timer = one("//bpmn:boundaryEvent[@id='handle_deadline']//bpmn:timeDuration")
+    assert timer.text == '"PT%dH" % (deadline_hours * 2)'
+    assert timer.get("{http://www.w3.org/2001/XMLSchema-instance}type") == "bpmn:tFormalExpression"
+    assert one("//bpmn:scriptTask[@id='summarise']/bpmn:script").text == "fee_total = sum(items) if items else 0"
+    assert one("//bpmn:sequenceFlow[@id='f_emergency']/bpmn:conditionExpression").text == \
+        'level == "emergency" or urgency == "emergency"'
+    register = "//bpmn:userTask[@id='register']/bpmn:extensionElements/"
+    assert one(register + "spiffworkflow:preScript").text == "checked = True"
+    assert one(register + "spiffworkflow:instructionsForEndUser").text == "请核对栋房号"
+    assert one(register + "spiffworkflow:properties/spiffworkflow:property").attrib == {
+        "name": "formJsonSchemaFilename", "value": "sr_register.json"}
+    assert one("//bpmn:lane[@id='lane_front_desk']").xpath("bpmn:flowNodeRef/text()", namespaces=NS)[:2] == \
+        ["start", "register"]
+    assert one("//bpmn:businessRuleTask[@id='decide_priority']//spiffworkflow:calledDecisionId").text == "priority"
+    assert files["priority.dmn"] == dmn.read_text(encoding="utf-8")
