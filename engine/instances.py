@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
-from . import audit, notices, specs, store
+from . import audit, linked_cases, notices, specs, store
 from .exceptions import Conflict, FormInvalid, NotAllowed, NotFound
 from .forms import validate_form
 from .models import AuditEvent, AuditKind, HumanTask, Incident, IncidentStatus, Instance, InstanceStatus
@@ -43,6 +43,7 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
         validate_form(version.files.get(start_form), data)
     spec, subprocess_specs = specs.specs_for(version)
     notices.drain()
+    linked_cases.discard()
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine_for(prop))
     instance = Instance(case_no=uuid.uuid4().hex[:40], property_id=prop.id, process_id=version.process_id,
                         version_id=version.id, status=InstanceStatus.RUNNING, state="{}", started_by=user,

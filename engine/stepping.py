@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.exceptions import WorkflowException
 
-from . import audit, notices, projection
+from . import audit, linked_cases, notices, projection
 from .models import AuditKind, Instance, InstanceStatus, TimerFiring
 
 _RAN = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
@@ -47,7 +47,9 @@ def run_engine(session: Session, instance: Instance, workflow, now: datetime,
                             task_name=failed.task_spec.name if failed else None)
     for notice in notices.drain():
         audit.record(session, instance.id, AuditKind.NOTIFIED, at=now, data=notice)
-    return record_firings(session, instance, workflow, now, waiting, worker)
+    fired = record_firings(session, instance, workflow, now, waiting, worker)
+    linked_cases.open_requested(session, instance, workflow, now, linked_cases.take())
+    return fired
 
 
 def _route_events(session: Session, instance: Instance, workflow, now: datetime) -> None:

@@ -25,6 +25,7 @@ class AuditKind(str, enum.Enum):
     NOTIFIED = "notified"
     COMMENTED = "commented"
     MIGRATED = "migrated"
+    CASE_OPENED = "case_opened"
 
 
 def _enum(cls):
