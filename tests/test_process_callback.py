@@ -4,7 +4,7 @@ import pytest
 from engine.models import InstanceStatus
 from engine.properties import get_property, set_parameter
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
-from test_process_complaint import CALLBACK_A, SOLVED, VERIFIED, at_handler
+from test_process_complaint import CALLBACK_A, VERIFIED, at_handler, handled
 
 NOT_REACHED = {"reached": False, "callback_staff": "客服小王", "callback_date": "2026-11-25"}
 
@@ -19,8 +19,7 @@ def library(session, fast_validation, clock):
 
 
 def at_callback(session, **kw) -> Case:
-    case = at_handler(session, **kw)
-    case.complete("handle_engineering", SOLVED)
+    case = handled(at_handler(session, **kw))
     return case.complete("verify", VERIFIED, user="sup1")
 
 
@@ -51,7 +50,7 @@ def test_dissatisfied_resident_returns_the_order_with_a_deadline_until_satisfied
     assert "返单整改:灯具型号不对" in case.notices("engineering")[-1]
     case.complete("dispatch", {"dispatch_requirements": "按整改要求更换"})
     assert case.tasks()["handle_engineering"].due_at == at(2026, 11, 26, 10)  # the rectification deadline
-    case.complete("handle_engineering", SOLVED)
+    handled(case)
     case.complete("verify", VERIFIED, user="sup1")
     case.complete("cb_phone", rated("A"))  # called back again
     assert case.instance.status == InstanceStatus.COMPLETED

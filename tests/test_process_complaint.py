@@ -9,6 +9,7 @@ COMPLAINT = {"resident_name": "张三", "building_room": "3-1201", "contact_phon
              "channel": "phone", "content": "楼道灯坏了一周没人修", "complained_staff": ["eng_li"]}
 CONFIRM = {"confirmed_via": "phone", "contact_person": "客服小王"}
 SOLVED = {"outcome": "solved", "investigation": "现场核实属实", "result": "已更换灯具", "handled_by": "李工"}
+FEEDBACK = {"feedback_content": "灯具已更换,原因是线路老化", "feedback_via": "phone"}
 VERIFIED = {"result_verified": True, "verification_note": "现场核实已修好"}
 CALLBACK_A = {"reached": True, "callback_content": "业主表示满意", "rating": "A", "callback_staff": "客服小王",
               "callback_date": "2026-11-25"}
@@ -46,8 +47,15 @@ def at_handler(session, **kw) -> Case:
     return case.complete("dispatch", {"dispatch_requirements": "两日内修复"}, user="fd1")
 
 
+def handled(case, handler="handle_engineering", result=SOLVED) -> Case:
+    """The department solves it; the front desk, tracking it, feeds the result back to the resident."""
+    case.complete(handler, result, user="eng_wang")
+    assert case.tasks()["feedback_result"].lane == "front_desk"
+    return case.complete("feedback_result", FEEDBACK, user="fd1")
+
+
 def close_after_handling(case, handler="handle_engineering", verify="verify") -> Case:
-    case.complete(handler, SOLVED, user="eng_wang")
+    handled(case, handler)
     case.complete(verify, VERIFIED, user="sup1")
     return case.complete("cb_phone", CALLBACK_A, user="fd2")
 
@@ -129,7 +137,7 @@ def test_major_complaint_reaches_the_manager_at_once_and_hq_after(session, libra
     assert case.open() == {"report_hq", "dispatch"} and case.tasks()["report_hq"].lane == "hq"
     case.complete("report_hq", {"hq_opinion": "同意处理方案,按期回访"}, user="hq1")
     case.complete("dispatch", {"dispatch_requirements": "夜间加岗"})
-    case.complete("handle_security", SOLVED, user="sec1")
+    handled(case, "handle_security")
     assert case.tasks()["verify_major"].lane == "manager"  # the manager verifies a major complaint
     case.complete("verify_major", VERIFIED, user="mgr1")
     visit = case.tasks()["cb_visit"]  # a major complaint is called back in person, by the manager
@@ -175,7 +183,7 @@ def test_building_quality_complaint_opens_a_linked_repair_case(session, library)
     assert repair.instance.status == InstanceStatus.COMPLETED  # the complaint does the callback, not the repair
     assert any(repair.case_no in n for n in repair.notices("front_desk"))
 
-    case.complete("track_repair", {"outcome": "solved", "repair_case_no": repair.case_no, "result": "返修完成",
+    handled(case, "track_repair", {"outcome": "solved", "repair_case_no": repair.case_no, "result": "返修完成",
                                    "handled_by": "客服小王"})
     case.complete("verify", VERIFIED, user="sup1")
     case.complete("cb_phone", CALLBACK_A)
@@ -184,7 +192,7 @@ def test_building_quality_complaint_opens_a_linked_repair_case(session, library)
 
 def test_repair_rework_after_a_dissatisfied_callback_opens_another_repair_case(session, library):
     case = classified(session, cause="building_quality")
-    case.complete("track_repair", {"outcome": "solved", "repair_case_no": "x", "result": "返修完成", "handled_by": "a"})
+    handled(case, "track_repair", {"outcome": "solved", "repair_case_no": "x", "result": "返修完成", "handled_by": "a"})
     case.complete("verify", {"result_verified": False, "verification_note": "仍渗水",
                              "rework_instructions": "重新处理", "rework_working_days": 5}, user="sup1")
     assert len(case.linked("repair")) == 2 and "track_repair" in case.open()
@@ -198,7 +206,8 @@ def test_the_staff_member_complained_about_may_not_handle_the_complaint(session,
         case.complete("handle_engineering", SOLVED, user="eng_li", lanes=["engineering"])
     session.rollback()
     case.complete("handle_engineering", SOLVED, user="eng_wang", lanes=["engineering"])
+    case.complete("feedback_result", FEEDBACK, user="fd1")
     with pytest.raises(NotAllowed, match="complained_staff"):  # nor verify it, nor call back
         case.complete("verify", VERIFIED, user="eng_li")
     session.rollback()
-    assert [e.actor for e in case.events(AuditKind.TASK_COMPLETED)][-1] == "eng_wang"
+    assert [e.actor for e in case.events(AuditKind.TASK_COMPLETED)][-2:] == ["eng_wang", "fd1"]

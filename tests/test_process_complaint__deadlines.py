@@ -7,7 +7,7 @@ import pytest
 
 from engine.models import InstanceStatus
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
-from test_process_complaint import CONFIRM, SOLVED, VERIFIED, at_handler, classification, registered
+from test_process_complaint import CONFIRM, SOLVED, VERIFIED, at_handler, classification, handled, registered
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_initial_solution_within_3_working_days_escalates_nothing(session, libra
     clock.move_to(at(2026, 11, 25, 17))
     case.complete("handle_engineering", SOLVED)
     assert fire(session, clock, at(2026, 12, 20)) == 0
-    assert case.escalated() == [] and case.open() == {"verify"}
+    assert case.escalated() == [] and case.open() == {"feedback_result"}
 
 
 def test_no_initial_solution_escalates_to_supervisor_then_manager(session, library, clock):
@@ -97,7 +97,7 @@ def test_initial_plan_then_solved_within_15_working_days(session, library, clock
     clock.move_to(at(2026, 12, 11, 10))
     case.complete("handle_engineering", SOLVED)
     assert fire(session, clock, at(2026, 12, 20)) == 0
-    assert case.escalated() == [] and case.open() == {"verify"}
+    assert case.escalated() == [] and case.open() == {"feedback_result"}
 
 
 def test_unsolved_after_15_working_days_is_extended_with_reason_and_date_then_goes_to_the_manager(
@@ -117,7 +117,7 @@ def test_unsolved_after_15_working_days_is_extended_with_reason_and_date_then_go
     assert case.tasks()["extend_manager"].lane == "manager"
     case.complete("extend_manager", {"extension_reason": "材料到货延误", "extension_working_days": 2,
                                      "told_resident": True}, user="mgr1")
-    case.complete("handle_engineering", SOLVED)
+    handled(case)
     case.complete("verify", VERIFIED, user="sup1")
     assert case.escalated() == ["handle_engineering", "handle_engineering"]
     assert case.open() == {"cb_phone"} and case.instance.status == InstanceStatus.RUNNING
