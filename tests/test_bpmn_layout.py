@@ -91,12 +91,6 @@ def test_diagram_interchange_is_complete_and_readable(path):
                     f"{path.name}: edge {fid} does not start/end at {end}"
 
 
-@pytest.mark.parametrize("path", DIAGRAMS, ids=lambda p: p.parent.name)
-def test_committed_diagram_interchange_is_what_the_layout_tool_draws(path):
-    """A changed flow needs `python scripts/bpmn_layout.py` run again before it is committed."""
-    assert bpmn_layout.render(path.read_bytes()) == path.read_bytes()
-
-
 SMALL = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
   <bpmn:process id="p" name="\xe6\xb5\x8b\xe8\xaf\x95" isExecutable="true">

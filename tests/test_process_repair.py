@@ -142,3 +142,9 @@ def test_defect_found_on_rounds_is_repaired_without_a_resident_callback(session,
     case.complete("signoff", {"work_accepted": True, "signed_by": "工程主管"}, user="eng_chief")
     assert case.instance.status == InstanceStatus.COMPLETED
     assert case.notices("resident") == []
+
+
+def test_repairs_are_taken_around_the_clock_with_the_same_promise(session, library, clock):
+    clock.move_to(at(2026, 10, 3, 3, 0))  # 3 a.m. on a National Day holiday
+    case = reported(session)
+    assert case.tasks()["accept_order"].due_at == at(2026, 10, 3, 3, 30)
