@@ -134,3 +134,13 @@ def test_the_property_sets_how_often_an_unreachable_resident_is_tried(session, l
     case = at_callback(session)
     case.complete("cb_phone", NOT_REACHED)
     assert case.open() == {"cb_await_reply"}
+
+
+def test_a_callback_can_also_be_opened_on_its_own(session, fast_validation, clock):
+    deploy_library(session, "callback")
+    case = Case.start(session, "callback", {"resident_name": "王五", "building_room": "8-808",
+                                            "contact_phone": "13700000000", "callback_subject": "春节前走访",
+                                            "major": False, "shared_by_many": False, "seriously_dissatisfied": False})
+    assert case.case_no.startswith("HF") and case.tasks()["cb_phone"].lane == "front_desk"
+    case.complete("cb_phone", rated("A"))
+    assert case.instance.status == InstanceStatus.COMPLETED
