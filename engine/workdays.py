@@ -93,9 +93,10 @@ class WorkCalendar:
 
 
 def script_helpers(calendar: WorkCalendar, now: Callable[[], datetime] | None = None) -> dict[str, Callable]:
-    """Functions diagrams call: ``working_days(n)``, ``hours_from_now(h)``, ``is_working_day(day)``,
-    and ``hours_after(when, h)`` (an ISO time plus ``h`` hours, negative for before; a naive
-    time is read in the calendar's timezone), e.g. "announce 24 hours before ``start_at``".
+    """Functions diagrams call: ``working_days(n)``, ``hours_from_now(h)``, ``hours_after(when, h)``, ``is_working_day(day)``.
+
+    ``hours_after`` adds ``h`` hours (negative: before) to an ISO time a form gave, a naive
+    one read in the calendar's timezone: "announce 24 hours before ``start_at``".
 
     Results are timezone-aware ISO strings, as SpiffWorkflow's timeDate timers need.
     ``now`` defaults to the current UTC time, read at each call.
