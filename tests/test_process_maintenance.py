@@ -9,7 +9,7 @@ from engine.models import Instance, InstanceStatus
 from engine.schedules import start_due_schedules
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 
-OK_CHECK = [{"area": "power_room", "status": "ok"}, {"area": "pump_room", "status": "ok"}]
+OK_CHECK = ["power_room", "pump_room", "elevator"]
 DEFECTS = [{"location": "3栋1单元楼道", "description": "应急灯不亮", "repair_category": "public_facility",
             "safety_risk": False},
            {"location": "地下车库B区", "description": "消防水管渗漏", "repair_category": "water_leak",
@@ -40,7 +40,7 @@ def test_daily_rounds_start_on_schedule_once_per_property_and_day(session, round
 def test_defects_found_on_rounds_open_repair_cases_at_the_same_property(session, rounds, clock):
     [case, _] = scheduled(session, clock, at(2026, 11, 24, 8, 0, 1))
     clock.move_to(at(2026, 11, 24, 10))
-    case.complete("rounds", {"inspector": "王工", "checks": OK_CHECK, "defects": DEFECTS}, user="eng1")
+    case.complete("rounds", {"inspector": "王工", "areas_checked": OK_CHECK, "defects": DEFECTS}, user="eng1")
     assert case.instance.status == InstanceStatus.COMPLETED
     repairs = case.linked("repair")
     assert len(repairs) == 2
@@ -54,7 +54,7 @@ def test_defects_found_on_rounds_open_repair_cases_at_the_same_property(session,
 def test_rounds_done_in_time_without_defects_open_nothing(session, rounds, clock):
     [case, _] = scheduled(session, clock, at(2026, 11, 24, 8, 0, 1))
     clock.move_to(at(2026, 11, 24, 17))
-    case.complete("rounds", {"inspector": "王工", "checks": OK_CHECK, "defects": []}, user="eng1")
+    case.complete("rounds", {"inspector": "王工", "areas_checked": OK_CHECK}, user="eng1")
     assert case.instance.status == InstanceStatus.COMPLETED and case.linked("repair") == []
     fire(session, clock, at(2026, 11, 24, 19))
     assert case.escalated() == []
