@@ -26,6 +26,7 @@ from .exceptions import PackageInvalid, Problem
 MANIFEST = "manifest.json"
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 FORM_PROPERTY = "formJsonSchemaFilename"
+ESCALATES = "escalates"  # on a boundary timer: "false" for a reminder, not a missed deadline
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 # Part of every version hash: a new serializer layout means a new version.
 SERIALIZER_VERSION = "spiff-3.2.0/specless-1"

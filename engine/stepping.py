@@ -18,6 +18,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 
 from . import audit, linked_cases, notices, projection
 from .models import AuditKind, Instance, InstanceStatus, TimerFiring
+from .packages import ESCALATES
 
 _RAN = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
 _MAX_ROUNDS = 50
@@ -72,6 +73,13 @@ def _route_events(session: Session, instance: Instance, workflow, now: datetime)
             "code": getattr(definition, "code", None)})
 
 
+def escalates(timer_spec) -> bool:
+    """A boundary timer on a task is a missed deadline (an escalation) unless the diagram marks it
+    ``escalates=false`` (a reminder, a retry, a scheduled close)."""
+    properties = getattr(timer_spec, "extensions", {}).get("properties", {})
+    return properties.get(ESCALATES, "true").strip().lower() != "false"
+
+
 def record_firings(session: Session, instance: Instance, workflow, now: datetime,
                    waiting: list[projection.TimerView], after: projection.Snapshot, worker: str | None = None) -> int:
     """Record each timer of ``waiting`` that has fired since (``after``: the workflow's snapshot now)."""
@@ -90,7 +98,7 @@ def record_firings(session: Session, instance: Instance, workflow, now: datetime
                                 due_at=view.due_at, fired_at=now, lateness_seconds=lateness, worker=worker))
         audit.record(session, instance.id, AuditKind.TIMER_FIRED, at=now, task_id=view.id, task_name=view.name,
                      title=view.title, data={"due_at": view.due_at.isoformat(), "lateness_seconds": lateness})
-        if view.attached_to:
+        if view.attached_to and escalates(task.task_spec):
             missed = workflow.get_task_from_id(UUID(view.attached_to))
             audit.record(session, instance.id, AuditKind.ESCALATED, at=now, task_id=view.attached_to,
                          task_name=missed.task_spec.name if missed else None,
