@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import notices, projection, specs
+from . import followups, notices, projection, specs
 from .exceptions import Conflict, NotFound
 from .models import Instance
 from .runtime import script_engine_for
@@ -91,7 +91,10 @@ def save(session: Session, instance: Instance, workflow, now: datetime, *, new: 
     snap = projection.snapshot(workflow)
     version = version_of(session, instance)
     before = _NO_ROWS if new else _rows.get(workflow)  # None: read the rows from the database
+    due_before = None if new else instance.next_timer_due
     projection.apply(session, instance, before, snap, version.process_key)
+    if instance.next_timer_due != due_before:
+        followups.note_due(session, instance.id, instance.next_timer_due)  # the caller enqueues after commit
     try:
         session.flush()
     except StaleDataError as exc:
