@@ -2,6 +2,7 @@
 from ..db import Base
 from .audit import AuditEvent, AuditKind, Incident, IncidentStatus
 from .instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
+from .outbox import OutboxMessage, OutboxStatus
 from .process import Deployment, Process, ProcessVersion
 from .property import Property, PropertyParameter
 from .schedule import ScheduledRun
@@ -9,6 +10,7 @@ from .user import RoleAssignment, User
 
 __all__ = [
     "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
-    "Instance", "InstanceStatus", "Process", "ProcessVersion", "Property", "PropertyParameter",
+    "Instance", "InstanceStatus", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion", "Property",
+    "PropertyParameter",
     "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
 ]
