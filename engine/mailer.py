@@ -10,7 +10,7 @@ import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from .exceptions import EngineError
@@ -45,7 +45,7 @@ class SmtpMailer:
     def send(self, to: str, subject: str, body: str) -> None:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        message["Message-ID"] = make_msgid(domain=parseaddr(self.sender)[1].rpartition("@")[2] or None)
         message.set_content(body)
         try:
             if self.tls:
@@ -61,8 +61,11 @@ class SmtpMailer:
                 if self.user:
                     smtp.login(self.user, self.password or "")
                 smtp.send_message(message)
+        except smtplib.SMTPResponseException as exc:
+            answer = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+            raise MailError(f"{self.host}:{self.port} answered {exc.smtp_code} {answer}") from exc
         except (smtplib.SMTPException, OSError) as exc:
-            raise MailError(f"{type(exc).__name__}: {exc}") from exc
+            raise MailError(f"{self.host}:{self.port}: {type(exc).__name__}: {exc}") from exc
 
 
 class LogMailer:
