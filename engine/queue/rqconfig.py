@@ -5,7 +5,7 @@ and logging come from the environment (``REDIS_URL``, ``LOG_FORMAT``, ``LOG_LEVE
 the queues are the engine's. It is read only by those commands.
 """
 from engine.logs import dict_config
-from engine.queue import QUEUES
+from engine.queue import QUEUES, jobs  # noqa: F401  (imported before workers fork: the jobs' modules preloaded)
 from engine.settings import Settings
 
 _settings = Settings.from_env()
