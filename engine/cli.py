@@ -294,6 +294,21 @@ def tasks(ctx, property_code, lane, limit):
         click.echo(f"{len(rows)} open task(s)")
 
 
+@main.command()
+@click.pass_context
+def health(ctx):
+    """Check the database and (with REDIS_URL) Redis; exit 1 if either fails (container healthchecks)."""
+    from .ops import check_health
+    from .queue import connect
+    from .settings import Settings
+
+    url = Settings.from_env().redis_url
+    with _session(ctx) as session:
+        result = check_health(session, connect(url) if url else None)
+    click.echo(f"database: {result.database}\nredis: {result.redis}")
+    sys.exit(0 if result.ok else 1)
+
+
 @main.group()
 def timers():
     """Durable timers."""
