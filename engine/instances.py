@@ -69,16 +69,18 @@ def _public(data: dict) -> dict:
 
 
 def get_task_row(session: Session, task_id: str) -> HumanTask:
-    """The open human task ``task_id``; ``Conflict`` if it was done already, ``NotFound`` if unknown."""
+    """The open human task ``task_id``; ``Conflict`` if it was done or escalated already, ``NotFound`` if unknown."""
     row = session.scalars(select(HumanTask).where(HumanTask.id == task_id)
                           .execution_options(populate_existing=True)).one_or_none()
     if row is not None:
         return row
-    done = session.scalars(select(AuditEvent).where(
-        AuditEvent.task_id == task_id, AuditEvent.kind == AuditKind.TASK_COMPLETED)).first()
-    if done is not None:
+    events = {e.kind: e for e in session.scalars(select(AuditEvent).where(
+        AuditEvent.task_id == task_id, AuditEvent.kind.in_([AuditKind.TASK_COMPLETED, AuditKind.ESCALATED])))}
+    if (done := events.get(AuditKind.TASK_COMPLETED)) is not None:
         raise Conflict(f"task '{done.title}' was already completed by {done.actor or 'someone'} "
                        f"at {done.at:%Y-%m-%d %H:%M}")
+    if (missed := events.get(AuditKind.ESCALATED)) is not None:
+        raise Conflict(f"task '{missed.title}' passed its deadline and was escalated at {missed.at:%Y-%m-%d %H:%M}")
     raise NotFound(f"no open task {task_id}")
 
 
