@@ -19,7 +19,8 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegis
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from .models import Incident, IncidentStatus, Instance, OutboxMessage, TimerFiring
+from .incidents import open_incidents
+from .models import Incident, IncidentStatus, OutboxMessage, TimerFiring
 from .models._types import utcnow
 from .queue import QUEUES
 
@@ -144,10 +145,9 @@ def figures(session: Session, redis: Redis | None, *, now: datetime | None = Non
         except (RedisError, OSError) as exc:
             result.redis_error = f"{type(exc).__name__}: {exc}"
             log.warning("ops figures: Redis unavailable: %s", exc)
-    is_open = Incident.status == IncidentStatus.OPEN
-    result.open_incidents = session.scalar(select(func.count()).select_from(Incident).where(is_open))
-    result.incidents = list(session.scalars(select(Incident).where(is_open).join(Instance)
-                                            .order_by(Incident.created_at.desc()).limit(incident_limit)))
+    result.open_incidents = session.scalar(select(func.count()).select_from(Incident).where(
+        Incident.status == IncidentStatus.OPEN))
+    result.incidents = open_incidents(session, limit=incident_limit)
     result.lateness = timer_lateness(session, now - window)
     result.outbox = {status.value if hasattr(status, "value") else status: n for status, n in session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))}

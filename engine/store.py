@@ -91,7 +91,7 @@ def save(session: Session, instance: Instance, workflow, now: datetime, *, new: 
     snap = projection.snapshot(workflow)
     version = version_of(session, instance)
     before = _NO_ROWS if new else _rows.get(workflow)  # None: read the rows from the database
-    due_before = None if new else instance.next_timer_due
+    due_before = instance.next_timer_due
     projection.apply(session, instance, before, snap, version.process_key)
     if instance.next_timer_due != due_before:
         followups.note_due(session, instance.id, instance.next_timer_due)  # the caller enqueues after commit
