@@ -8,6 +8,7 @@ the real clock); the test waits by polling the database with a deadline.
 import os
 import signal
 import subprocess
+import threading
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -130,3 +131,62 @@ def test_no_timer_is_lost_when_redis_is_flushed_mid_run(session, deadline_deploy
     assert fired_at_flush < len(ids)
     wait_for_firings(session, len(ids), timeout=90)
     _assert_each_fired_once(session, ids)
+
+
+def test_users_and_workers_on_the_same_cases_lose_no_update(
+        session_factory, session, deadline_deployed, redis_conn, rq_processes):
+    """Two web processes' worth of users complete the tasks while the workers fire the same cases' deadlines."""
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+
+    from engine.exceptions import Conflict
+    from engine.instances import complete_task
+
+    workers, cron = rq_processes
+    now = datetime.now(timezone.utc)
+    # half the deadlines passed a minute ago, half come due 15 s from now, after the users acted
+    delays = [60 if i % 2 else 135 for i in range(200)]
+    ids = _start_cases(session, redis_conn, delays, now - timedelta(minutes=2))
+    overdue = set(ids[1::2])
+    tasks = dict(session.execute(select(HumanTask.instance_id, HumanTask.id)).all())
+    session.rollback()
+    workers(3)
+    cron()
+
+    outcomes: dict[int, str] = {}
+
+    def web(case_ids):
+        with session_factory() as s:
+            for case_id in case_ids:
+                try:
+                    complete_task(s, tasks[case_id], {"result": "已处理"}, user="eng1")
+                    s.commit()
+                    outcomes[case_id] = "completed"
+                except Conflict:
+                    s.rollback()
+                    outcomes[case_id] = "conflict"
+                enqueue.after_commit(s, redis_conn)
+
+    threads = [threading.Thread(target=web, args=(ids[i::2],)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(outcomes) == len(ids)
+
+    def settled():
+        timers = Queue("timers", connection=redis_conn)
+        return (ScheduledJobRegistry(queue=timers).count + timers.count + StartedJobRegistry(queue=timers).count) == 0
+    wait_for_firings(session, len(overdue), timeout=60)
+    deadline = time.monotonic() + 30
+    while not settled():  # the future deadlines' jobs run (and must fire nothing)
+        assert time.monotonic() < deadline, "timer jobs still waiting"
+        time.sleep(0.2)
+
+    fired = dict(session.execute(select(TimerFiring.instance_id, func.count()).group_by(TimerFiring.instance_id)).all())
+    completed = set(session.scalars(select(AuditEvent.instance_id).where(AuditEvent.kind == AuditKind.TASK_COMPLETED)))
+    for case_id in ids:
+        if case_id in overdue:  # the deadline won: escalated once, the user was told
+            assert (outcomes[case_id], fired.get(case_id), case_id in completed) == ("conflict", 1, False), case_id
+        else:  # the user won: the deadline was cancelled with the task and never fired
+            assert (outcomes[case_id], fired.get(case_id), case_id in completed) == ("completed", None, True), case_id
