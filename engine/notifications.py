@@ -123,8 +123,9 @@ def _unique(users) -> list[User]:
 def _compose(locale: str | None, kind: AuditKind, instance: Instance, prop: Property, *, actor: str | None,
              title: str | None, data: dict) -> tuple[str, str]:
     text = _TEXT.get(locale or "zh", _TEXT["zh"])
-    fields = {"property": prop.name, "case_no": instance.case_no, "title": title or "", "actor": actor or "",
-              "deadline": data.get("deadline", ""), "due": _local(data.get("due_at"), prop.timezone)}
+    fields = {"property": prop.name, "case_no": instance.case_no, "title": title or data.get("name") or "",
+              "actor": actor or "", "deadline": data.get("deadline", ""),
+              "due": _local(data.get("due_at"), prop.timezone)}
     key = "deadline_near" if data.get("reason") == "deadline_near" else kind.value
     subject = text[key].format(**fields)
     lead = str(data.get("message", "")) if key == "notified" else text[f"{key}_body"].format(**fields)
