@@ -71,6 +71,40 @@ def bench_memory(cases: int) -> list[float]:
     return timings
 
 
+def bench_memory_json(cases: int) -> list[float]:
+    """In memory, but each completion also saves the workflow to JSON and loads it back (stock serializer).
+
+    Context, not the baseline: the least any engine that keeps workflows between requests must add.
+    """
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    package = load_folder(PACKAGE, forms_dir=ROOT / "forms")
+    spec, subprocess_specs = parse_files(package.files, package.process_id)
+    engine = script_engine_for(_Prop())
+    timings = []
+    for _ in range(cases):
+        wf = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data.update(START)
+        wf.do_engine_steps()
+        state = serializer.serialize_json(wf)
+        while True:
+            t0 = time.perf_counter()
+            wf = serializer.deserialize_json(state)
+            wf.script_engine = engine
+            if wf.is_completed():
+                break
+            [task] = wf.get_tasks(state=TaskState.READY, manual=True)
+            task.data.update(STEPS[task.task_spec.name])
+            task.run()
+            wf.do_engine_steps()
+            state = serializer.serialize_json(wf)
+            timings.append(time.perf_counter() - t0)
+    return timings
+
+
 def _ensure_database(url) -> None:
     admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
                         isolation_level="AUTOCOMMIT")
@@ -124,7 +158,8 @@ def main() -> None:
     args = parser.parse_args()
 
     bench_memory(20)  # warm-up: imports, compiled-expression caches
-    rows = [("in memory (SpiffWorkflow alone)", bench_memory(args.cases))]
+    rows = [("in memory (SpiffWorkflow alone)", bench_memory(args.cases)),
+            ("  context: in memory + JSON load/save per step", bench_memory_json(args.cases))]
     with tempfile.TemporaryDirectory() as tmp:
         rows.append(("persisted, SQLite", bench_persisted(f"sqlite:///{tmp}/warm.db", args.cases, cold=False)))
         rows.append(("persisted, SQLite, cold (deserialize every step)",

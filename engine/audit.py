@@ -5,13 +5,17 @@ import traceback
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, AuditKind, Incident, IncidentStatus
 from .models._types import utcnow
 
 MAIL_KINDS = frozenset({AuditKind.NOTIFIED, AuditKind.ESCALATED, AuditKind.ASSIGNED})  # see engine.notifications
+
+
+# Built once: a statement with bound parameters skips SQLAlchemy's per-call compile-cache work.
+_INSERT = insert(AuditEvent.__table__)
 
 
 def record(session: Session, instance_id: int, kind: AuditKind, *, actor: str | None = None,
@@ -22,9 +26,9 @@ def record(session: Session, instance_id: int, kind: AuditKind, *, actor: str | 
     Events that call for mail (``MAIL_KINDS``) write their outbox messages in the same transaction.
     """
     at = at or utcnow()
-    session.connection().execute(insert(AuditEvent.__table__).values(
-        instance_id=instance_id, kind=kind.value, actor=actor, task_id=task_id, task_name=task_name, title=title,
-        data=data or {}, at=at))
+    session.connection().execute(_INSERT, {
+        "instance_id": instance_id, "kind": kind.value, "actor": actor, "task_id": task_id, "task_name": task_name,
+        "title": title, "data": data or {}, "at": at})
     if kind in MAIL_KINDS:
         from . import notifications
 
@@ -48,3 +52,9 @@ def open_incident(session: Session, instance_id: int, source: str, exc: BaseExce
     session.add(incident)
     record(session, instance_id, AuditKind.ERROR, task_id=task_id, task_name=task_name, data={"source": source, "message": message})
     return incident
+
+
+def events_of(session: Session, instance_id: int) -> list[AuditEvent]:
+    """The case's history, oldest first."""
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                .order_by(AuditEvent.at, AuditEvent.id)))

@@ -47,13 +47,23 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         def _sqlite_begin(conn):  # pragma: no cover - trivial
             # BEGIN IMMEDIATE: a writer takes the write lock up front, so two
             # transactions never both read then fail to upgrade (serialises steps).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers (see make_session_factory) begin deferred and never wait for writers (WAL).
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
     return engine
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
-    """A sessionmaker bound to ``engine`` that keeps loaded objects usable after commit."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+READ_ONLY = "pflow_read_only"
+
+
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker:
+    """A sessionmaker bound to ``engine`` that keeps loaded objects usable after commit.
+
+    ``read_only`` sessions are for requests that only read (lists, pages): on SQLite
+    they do not take the write lock, so they run beside a writer instead of after it.
+    They must not write: on SQLite a write there can fail with "database is locked".
+    """
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 def create_schema(engine: Engine) -> None:

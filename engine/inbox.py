@@ -9,10 +9,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from .models import HumanTask, User
+from .roles import SUPERVISORS
 from .users import lanes_by_property
 
 DUE_SOON = timedelta(hours=4)
@@ -20,7 +21,8 @@ DUE_SOON = timedelta(hours=4)
 
 @dataclass(frozen=True)
 class InboxQuery:
-    """What to list: ``view`` 'mine' (assigned to me, or unclaimed in my roles) or 'team' (all in my roles)."""
+    """What to list: ``view`` 'mine' (assigned to me, or unclaimed in my roles), 'team' (all in my roles)
+    or 'property' (every open task at the properties I supervise)."""
 
     view: str = "mine"
     property_id: int | None = None
@@ -57,11 +59,26 @@ def visible_condition(session: Session, user: User):
     return or_(*conditions) if conditions else false()
 
 
+def supervised_condition(user: User):
+    """SQL condition: every task at a property where ``user`` holds a supervising role (all of them for HQ)."""
+    if user.is_hq:
+        return true()
+    props = sorted({a.property_id for a in user.roles if a.role in SUPERVISORS})
+    return HumanTask.property_id.in_(props) if props else false()
+
+
+def is_supervisor(user: User, property_id: int) -> bool:
+    """True if ``user`` may reassign tasks at the property (a supervising role there, or HQ)."""
+    return user.is_hq or any(a.property_id == property_id and a.role in SUPERVISORS for a in user.roles)
+
+
 def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> InboxPage:
     """One page of the tasks ``user`` may work, most urgent first (no due time last)."""
     visible = visible_condition(session, user)
     if query.view == "team":
         where = [visible]
+    elif query.view == "property":
+        where = [supervised_condition(user)]
     else:
         where = [or_(HumanTask.assignee == user.username, and_(visible, HumanTask.assignee.is_(None)))]
     if query.property_id:
@@ -91,3 +108,11 @@ def can_work(session: Session, user: User, task: HumanTask) -> bool:
     if user.is_hq and task.lane == "hq":
         return True
     return task.lane in lanes_by_property(session, user).get(task.property_id, set())
+
+
+def facets(session: Session, user: User) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """For the filter lists: the process keys, and (process key, task name, title) of the tasks ``user`` may see."""
+    rows = session.execute(select(HumanTask.process_key, HumanTask.task_name, HumanTask.title)
+                           .where(visible_condition(session, user)).distinct()).all()
+    tasks = sorted({(r.process_key, r.task_name, r.title) for r in rows})
+    return sorted({t[0] for t in tasks}), tasks

@@ -59,8 +59,8 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
     instance.summary = {k: data[k] for k in summary_fields if k in data}
     audit.record(session, instance.id, AuditKind.STARTED, actor=user, at=now,
                  data={"version": version.number, "data": _public(data)})
-    run_engine(session, instance, workflow, now, [])
-    store.save(session, instance, workflow, now, new=True)
+    step = run_engine(session, instance, workflow, now, [])
+    store.save(session, instance, workflow, now, new=True, snap=step.snapshot)
     return instance
 
 
@@ -69,18 +69,23 @@ def _public(data: dict) -> dict:
 
 
 def get_task_row(session: Session, task_id: str) -> HumanTask:
-    """The open human task ``task_id``; ``Conflict`` if it was done or escalated already, ``NotFound`` if unknown."""
+    """The open human task ``task_id``; ``Conflict`` saying what became of it if it closed, ``NotFound`` if unknown."""
     row = session.scalars(select(HumanTask).where(HumanTask.id == task_id)
                           .execution_options(populate_existing=True)).one_or_none()
     if row is not None:
         return row
-    events = {e.kind: e for e in session.scalars(select(AuditEvent).where(
-        AuditEvent.task_id == task_id, AuditEvent.kind.in_([AuditKind.TASK_COMPLETED, AuditKind.ESCALATED])))}
-    if (done := events.get(AuditKind.TASK_COMPLETED)) is not None:
+    events = session.scalars(select(AuditEvent).where(AuditEvent.task_id == task_id)
+                             .order_by(AuditEvent.id.desc())).all()
+    done = next((e for e in events if e.kind == AuditKind.TASK_COMPLETED), None)
+    if done is not None:
         raise Conflict(f"task '{done.title}' was already completed by {done.actor or 'someone'} "
                        f"at {done.at:%Y-%m-%d %H:%M}")
-    if (missed := events.get(AuditKind.ESCALATED)) is not None:
-        raise Conflict(f"task '{missed.title}' passed its deadline and was escalated at {missed.at:%Y-%m-%d %H:%M}")
+    missed = next((e for e in events if e.kind == AuditKind.ESCALATED), None)
+    if missed is not None:
+        raise Conflict(f"task '{missed.title}' is closed: its deadline ({missed.data.get('deadline')}) passed "
+                       f"and the case was escalated")
+    if events:
+        raise Conflict(f"task '{events[0].title}' is no longer open: the case has moved on")
     raise NotFound(f"no open task {task_id}")
 
 
@@ -124,8 +129,8 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], *, user:
     task.run()
     audit.record(session, instance.id, AuditKind.TASK_COMPLETED, actor=user, at=now, task_id=task_id,
                  task_name=spec.name, title=spec.bpmn_name, data=data)
-    run_engine(session, instance, workflow, now, waiting)
-    snap = store.save(session, instance, workflow, now)
+    step = run_engine(session, instance, workflow, now, waiting)
+    snap = store.save(session, instance, workflow, now, snap=step.snapshot)
     if snap.completed:
         audit.record(session, instance.id, AuditKind.COMPLETED, at=now)
     return instance
@@ -164,8 +169,8 @@ def retry_incident(session: Session, incident_id: int, *, user: str | None = Non
     instance.status = InstanceStatus.RUNNING
     audit.record(session, instance.id, AuditKind.RETRIED, actor=user, at=now, data={"incident": incident.id})
     workflow.refresh_timers()
-    run_engine(session, instance, workflow, now, waiting)
-    store.save(session, instance, workflow, now)
+    step = run_engine(session, instance, workflow, now, waiting)
+    store.save(session, instance, workflow, now, snap=step.snapshot)
     if instance.status == InstanceStatus.RUNNING:
         incident.status, incident.resolved_at = IncidentStatus.RESOLVED, now
     return incident

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -71,8 +71,8 @@ def _title(spec) -> str:
     return spec.bpmn_name or spec.name
 
 
-def snapshot(workflow) -> Snapshot:
-    """Read the open human tasks and waiting timers of a workflow (including its subprocesses)."""
+def waiting_timers(workflow) -> list[TimerView]:
+    """The timers waiting in a workflow (including its subprocesses); cheap: no walk of the task tree."""
     timers = []
     for task in list(workflow.event_manager.tasks.values()):
         if not task.has_state(TaskState.WAITING):
@@ -85,6 +85,12 @@ def snapshot(workflow) -> Snapshot:
             attached = next((str(c.id) for c in task.parent.children
                              if c.task_spec.manual), None)
         timers.append(TimerView(str(task.id), task.task_spec.name, _title(task.task_spec), due, attached))
+    return timers
+
+
+def snapshot(workflow) -> Snapshot:
+    """Read the open human tasks and waiting timers of a workflow (including its subprocesses)."""
+    timers = waiting_timers(workflow)
     due_by_task: dict[str, datetime] = {}
     for timer in timers:
         if timer.attached_to:
@@ -99,55 +105,77 @@ def snapshot(workflow) -> Snapshot:
     return Snapshot(workflow.is_completed(), tasks, timers)
 
 
-def apply(session: Session, instance: Instance, before: Snapshot | None, after: Snapshot, process_key: str) -> None:
-    """Bring the instance's status, step, next due time and projection rows in line with ``after``.
+def instance_columns(instance: Instance, after: Snapshot, now: datetime) -> dict:
+    """The instance columns a save writes: its status, current step and next due time as ``after`` shows them."""
+    status, ended_at = instance.status, instance.ended_at
+    if after.completed and status == InstanceStatus.RUNNING:
+        status, ended_at = InstanceStatus.COMPLETED, now
+    running = status == InstanceStatus.RUNNING
+    return {"status": status, "ended_at": ended_at, "current_step": after.current_step,
+            "next_timer_due": after.next_timer_due if running else None, "updated_at": now}
 
-    ``before`` is the snapshot the rows hold now (None: read them from the database).
-    Only the difference is written, with bulk statements; rows of tasks still open
-    keep their assignee and creation time.
+
+def apply(session: Session, instance: Instance, before: Snapshot | None, after: Snapshot, process_key: str) -> None:
+    """Bring the projection rows of ``instance`` (open human tasks, waiting timers) in line with ``after``.
+
+    ``instance`` must already carry the columns of ``instance_columns`` (its status
+    decides whether anything stays open). ``before`` is the snapshot the rows hold
+    now (None: read them from the database). Only the difference is written, with
+    bulk statements; rows of tasks still open keep their assignee and creation time.
     """
-    if after.completed and instance.status == InstanceStatus.RUNNING:
-        instance.status = InstanceStatus.COMPLETED
-        instance.ended_at = instance.updated_at
-    instance.current_step = after.current_step
     running = instance.status == InstanceStatus.RUNNING
-    instance.next_timer_due = after.next_timer_due if running else None
 
     if before is None:
-        old_tasks = dict(session.execute(select(HumanTask.id, HumanTask.due_at)
-                                         .where(HumanTask.instance_id == instance.id)).all())
-        old_timers = dict(session.execute(select(Timer.id, Timer.due_at)
-                                          .where(Timer.instance_id == instance.id)).all())
+        old_tasks = {r.id: (r.due_at, r.title, r.lane, r.form) for r in session.execute(
+            _TASK_ROWS, {"instance_id": instance.id})}
+        old_timers = {r.id: (r.due_at, r.title) for r in session.execute(_TIMER_ROWS, {"instance_id": instance.id})}
     else:
-        old_tasks = {t.id: t.due_at for t in before.tasks}
-        old_timers = {t.id: t.due_at for t in before.timers}
+        old_tasks = {t.id: (t.due_at, t.title, t.lane, t.form) for t in before.tasks}
+        old_timers = {t.id: (t.due_at, t.title) for t in before.timers}
     new_tasks = {t.id: t for t in after.tasks} if running else {}
     new_timers = {t.id: t for t in after.timers} if running else {}
 
     # Core statements on the session's connection: the ORM's bulk machinery costs more than the SQL.
     conn = session.connection()
-    tasks, timers = HumanTask.__table__, Timer.__table__
     search = " ".join([instance.case_no, *(str(v) for v in (instance.summary or {}).values())])
     gone = [tid for tid in old_tasks if tid not in new_tasks]
     if gone:
-        conn.execute(delete(tasks).where(tasks.c.id.in_(gone)))
+        conn.execute(_DELETE_TASKS, {"ids": gone})
     added = [dict(id=t.id, instance_id=instance.id, property_id=instance.property_id, process_key=process_key,
                   case_no=instance.case_no, task_name=t.name, title=t.title, lane=t.lane, form=t.form,
                   created_at=instance.updated_at, due_at=t.due_at, assignee=None, search_text=search)
              for tid, t in new_tasks.items() if tid not in old_tasks]
     if added:
-        conn.execute(insert(tasks), added)
-    for tid, t in new_tasks.items():
-        if tid in old_tasks and old_tasks[tid] != t.due_at:
-            conn.execute(update(tasks).where(tasks.c.id == tid).values(due_at=t.due_at))
+        conn.execute(_INSERT_TASKS, added)
+    changed = [{"tid": tid, "due": t.due_at, "title": t.title, "lane": t.lane, "form": t.form}
+               for tid, t in new_tasks.items() if tid in old_tasks and old_tasks[tid] != (t.due_at, t.title, t.lane, t.form)]
+    if changed:  # a new due time, or (after a migration) a new name, lane or form
+        conn.execute(_CHANGE_TASKS, changed)
 
     gone = [tid for tid in old_timers if tid not in new_timers]
     if gone:
-        conn.execute(delete(timers).where(timers.c.id.in_(gone)))
+        conn.execute(_DELETE_TIMERS, {"ids": gone})
     added = [dict(id=t.id, instance_id=instance.id, task_name=t.name, title=t.title, due_at=t.due_at)
              for tid, t in new_timers.items() if tid not in old_timers]
     if added:
-        conn.execute(insert(timers), added)
-    for tid, t in new_timers.items():
-        if tid in old_timers and old_timers[tid] != t.due_at:
-            conn.execute(update(timers).where(timers.c.id == tid).values(due_at=t.due_at))
+        conn.execute(_INSERT_TIMERS, added)
+    changed = [{"tid": tid, "due": t.due_at, "title": t.title} for tid, t in new_timers.items()
+               if tid in old_timers and old_timers[tid] != (t.due_at, t.title)]
+    if changed:
+        conn.execute(_CHANGE_TIMERS, changed)
+
+
+# Built once, executed with parameters: on every step's path.
+_tasks, _timers = HumanTask.__table__, Timer.__table__
+_TASK_ROWS = select(_tasks.c.id, _tasks.c.due_at, _tasks.c.title, _tasks.c.lane, _tasks.c.form).where(
+    _tasks.c.instance_id == bindparam("instance_id"))
+_TIMER_ROWS = select(_timers.c.id, _timers.c.due_at, _timers.c.title).where(
+    _timers.c.instance_id == bindparam("instance_id"))
+_DELETE_TASKS = delete(_tasks).where(_tasks.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_TASKS = insert(_tasks)
+_CHANGE_TASKS = update(_tasks).where(_tasks.c.id == bindparam("tid")).values(
+    due_at=bindparam("due"), title=bindparam("title"), lane=bindparam("lane"), form=bindparam("form"))
+_DELETE_TIMERS = delete(_timers).where(_timers.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_TIMERS = insert(_timers)
+_CHANGE_TIMERS = update(_timers).where(_timers.c.id == bindparam("tid")).values(
+    due_at=bindparam("due"), title=bindparam("title"))

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .exceptions import NotFound
+from .exceptions import NotAllowed, NotFound
 from .models import Deployment, Property, PropertyParameter, ProcessVersion
 from .models._types import utcnow
 
@@ -92,3 +92,21 @@ def deployed_version(session: Session, prop: Property, process_key: str) -> Proc
     if dep is None:
         raise NotFound(f"process '{process_key}' is not deployed to property '{prop.code}'")
     return dep.version
+
+
+def roll_back(session: Session, prop: Property, process_key: str, *, by: str | None = None) -> Deployment:
+    """Make ``prop`` run the version of ``process_key`` it ran before the last deployment (running cases keep theirs)."""
+    from .processes import get_process
+
+    process = get_process(session, process_key)
+    dep = session.scalars(select(Deployment).where(
+        Deployment.property_id == prop.id, Deployment.process_id == process.id)).one_or_none()
+    if dep is None:
+        raise NotFound(f"process '{process_key}' is not deployed to property '{prop.code}'")
+    if dep.previous_version_id is None:
+        raise NotAllowed(f"property '{prop.code}' has no earlier version of '{process_key}' to roll back to")
+    dep.version_id, dep.previous_version_id = dep.previous_version_id, dep.version_id
+    dep.deployed_at, dep.deployed_by = utcnow(), by
+    session.flush()
+    session.refresh(dep)
+    return dep

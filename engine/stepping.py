@@ -8,6 +8,7 @@ deadline on a user task, an escalation — whoever's step it was.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -22,14 +23,22 @@ _RAN = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERR
 _MAX_ROUNDS = 50
 
 
+@dataclass(frozen=True)
+class StepResult:
+    """What a run did: how many timers fired, and the workflow's projection afterwards (for ``store.save``)."""
+
+    fired: int
+    snapshot: projection.Snapshot
+
+
 def waiting_timers(workflow) -> list[projection.TimerView]:
     """The timers waiting in a workflow now (call before a step; pass the result to ``run_engine``)."""
-    return projection.snapshot(workflow).timers
+    return projection.waiting_timers(workflow)
 
 
 def run_engine(session: Session, instance: Instance, workflow, now: datetime,
-               waiting: list[projection.TimerView], worker: str | None = None) -> int:
-    """Run engine tasks until only people or timers are awaited; return how many timers fired.
+               waiting: list[projection.TimerView], worker: str | None = None) -> StepResult:
+    """Run engine tasks until only people or timers are awaited; return how many timers fired and the snapshot.
 
     A failing script does not raise: the instance goes to ``error`` with an open
     incident naming the task, and the state up to the failure is kept.
@@ -47,7 +56,8 @@ def run_engine(session: Session, instance: Instance, workflow, now: datetime,
                             task_name=failed.task_spec.name if failed else None)
     for notice in notices.drain():
         audit.record(session, instance.id, AuditKind.NOTIFIED, at=now, data=notice)
-    return record_firings(session, instance, workflow, now, waiting, worker)
+    after = projection.snapshot(workflow)
+    return StepResult(record_firings(session, instance, workflow, now, waiting, after, worker), after)
 
 
 def _route_events(session: Session, instance: Instance, workflow, now: datetime) -> None:
@@ -61,9 +71,9 @@ def _route_events(session: Session, instance: Instance, workflow, now: datetime)
 
 
 def record_firings(session: Session, instance: Instance, workflow, now: datetime,
-                   waiting: list[projection.TimerView], worker: str | None = None) -> int:
-    """Record each timer of ``waiting`` that has fired since; return how many did."""
-    still = {t.id: t for t in projection.snapshot(workflow).timers}
+                   waiting: list[projection.TimerView], after: projection.Snapshot, worker: str | None = None) -> int:
+    """Record each timer of ``waiting`` that has fired since (``after``: the workflow's snapshot now)."""
+    still = {t.id: t for t in after.timers}
     fired = 0
     for view in waiting:
         if view.due_at > now:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from . import audit, store
 from .models import AuditKind, Instance, InstanceStatus
 from .models._types import utcnow
-from .stepping import run_engine, waiting_timers
+from .stepping import StepResult, run_engine, waiting_timers
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,12 @@ class SweepReport:
     skipped: int = 0
 
 
-def fire_loaded(session: Session, instance: Instance, workflow, now: datetime, worker: str | None = None) -> int:
-    """Fire the due timers of an already loaded workflow and record each firing; returns how many fired."""
+def fire_loaded(session: Session, instance: Instance, workflow, now: datetime,
+                worker: str | None = None) -> StepResult | None:
+    """Fire the due timers of an already loaded workflow and record each firing; None if none was due."""
     waiting = waiting_timers(workflow)
     if not any(t.due_at <= now for t in waiting):
-        return 0
+        return None
     workflow.refresh_timers()
     return run_engine(session, instance, workflow, now, waiting, worker)
 
@@ -55,11 +56,12 @@ def fire_instance_timers(session: Session, instance_id: int, now: datetime | Non
     if instance.status != InstanceStatus.RUNNING or instance.next_timer_due is None or instance.next_timer_due > now:
         return 0
     workflow = store.load_workflow(session, instance)
-    fired = fire_loaded(session, instance, workflow, now, worker)
-    snap = store.save(session, instance, workflow, now)
+    step = fire_loaded(session, instance, workflow, now, worker)
+    # saved even when nothing fired: that corrects a stale next_timer_due instead of finding it every sweep
+    snap = store.save(session, instance, workflow, now, snap=step.snapshot if step else None)
     if snap.completed:
         audit.record(session, instance.id, AuditKind.COMPLETED, at=now)
-    return fired
+    return step.fired if step else 0
 
 
 def fire_due_timers(session: Session, now: datetime | None = None, *, limit: int = 500,

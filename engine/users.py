@@ -48,6 +48,13 @@ def grant(session: Session, user: User, prop: Property, role: str) -> None:
         session.flush()
 
 
+def revoke(session: Session, user: User, prop: Property, role: str) -> None:
+    """Take the role ``role`` at ``prop`` away from ``user`` (no-op if not held)."""
+    for assignment in [r for r in user.roles if r.property_id == prop.id and r.role == role]:
+        user.roles.remove(assignment)
+    session.flush()
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this name and password, or None (same cost either way)."""
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
@@ -71,3 +78,20 @@ def lanes_by_property(session: Session, user: User) -> dict[int, set[str]]:
         for prop_id in session.scalars(select(Property.id)):
             result.setdefault(prop_id, set()).add("hq")
     return result
+
+
+def holders(session: Session, property_id: int, role: str) -> list[User]:
+    """The active users who hold ``role`` at a property (HQ users for the hq role), by name."""
+    if role == "hq":
+        query = select(User).where(User.is_hq.is_(True))
+    else:
+        query = select(User).join(RoleAssignment).where(RoleAssignment.property_id == property_id,
+                                                        RoleAssignment.role == role)
+    return list(session.scalars(query.where(User.active.is_(True)).order_by(User.username)))
+
+
+def property_ids(session: Session, user: User) -> set[int]:
+    """The properties whose cases ``user`` may see: where they hold a role; every one for HQ."""
+    if user.is_hq:
+        return set(session.scalars(select(Property.id)))
+    return {a.property_id for a in user.roles}

@@ -5,8 +5,11 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export DATABASE_URL=${DATABASE_URL:-sqlite:///$(pwd)/property-flow.db}
 .venv/bin/pflow init-db
-.venv/bin/pflow demo
-if [ -f webapp/__init__.py ]; then
-  exec .venv/bin/flask --app webapp run --host 127.0.0.1 --port "${PORT:-5000}"
+PROCESSES=processes
+if ! ls processes/*/manifest.json >/dev/null 2>&1; then
+  # until the process library is merged, the demo runs the engine's own test process
+  PROCESSES=tests/fixtures/packages
+  echo "no process library under processes/: the demo deploys $PROCESSES"
 fi
-exec .venv/bin/pflow timers run --interval "${TIMER_INTERVAL:-5}"
+.venv/bin/pflow demo --processes "$PROCESSES"
+exec .venv/bin/pflow-web --host 127.0.0.1 --port "${PORT:-5000}" --timer-interval "${TIMER_INTERVAL:-5}"

@@ -95,6 +95,81 @@ def deployed(session, packages_dir):
     return version
 
 
+# ---- the web app -------------------------------------------------------------------------------
+
+STAFF = {  # user name -> (display name, {property code: [roles]}, is_hq)
+    "fd1": ("前台小王", {"P001": ["front_desk"]}, False),
+    "fd2": ("前台小周", {"P002": ["front_desk"]}, False),
+    "eng1": ("工程老李", {"P001": ["engineering"]}, False),
+    "eng1b": ("工程小孙", {"P001": ["engineering"]}, False),
+    "sup1": ("客服主任老张", {"P001": ["cs_supervisor"]}, False),
+    "hq": ("总部", {}, True),
+}
+
+
+@pytest.fixture
+def web_config(db_engine, tmp_path):
+    return {
+        "TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
+        "DATABASE_URL": db_engine.url.render_as_string(hide_password=False),
+        "ATTACHMENT_DIR": str(tmp_path / "attachments"), "LOGIN_RATE_LIMIT": "1000 per minute",
+    }
+
+
+@pytest.fixture
+def fast_hashing(monkeypatch):
+    """Argon2id with the smallest cost: web tests sign in often; the hashing itself is tested in test_inbox."""
+    from argon2 import PasswordHasher
+
+    from engine import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
+@pytest.fixture
+def app(web_config, session_factory, deployed, fast_hashing):
+    """The web app on the test database, with the fixture process deployed to P001 and P002 and STAFF users."""
+    from engine.users import create_user
+    from webapp import create_app
+
+    with session_factory() as s:
+        for name, (display, roles, is_hq) in STAFF.items():
+            create_user(s, name, display, "password-" + name, roles=roles, is_hq=is_hq)
+        s.commit()
+    app = create_app(web_config)
+    yield app
+    app.extensions["pflow_engine"].dispose()
+
+
+class Browser:
+    """A test client with sign-in helpers."""
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+
+    def login(self, username: str, password: str | None = None):
+        return self.client.post("/login", data={"username": username, "password": password or "password-" + username})
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+
+@pytest.fixture
+def browser(app):
+    return Browser(app)
+
+
+@pytest.fixture
+def as_user(app):
+    """as_user('fd1') -> a signed-in client of that user."""
+    def make(username: str) -> Browser:
+        b = Browser(app)
+        assert b.login(username).status_code == 302
+        return b
+    return make
+
+
 # --- production: Redis, an SMTP server, the deadline fixture process -------------------------------------------
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")

@@ -62,3 +62,28 @@ def test_load_deploy_start_complete_fire(pflow, packages_dir):
         assert "fired 1 timer(s) on 1 case(s)" in pflow("timers", "fire")
         assert "超时跟进" in pflow("instances", "--status", "running")
         assert "cs_supervisor" in pflow("tasks", "--lane", "cs_supervisor")
+
+
+def test_migrate_dry_run_then_move_with_a_summary(pflow, packages_dir, tmp_path):
+    pflow("property", "add", "P001", "翠湖花园")
+    pflow("load", str(packages_dir / "service_request"), "--deploy", "all")
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc), tick=False):
+        for _ in range(3):
+            pflow("start", "P001", "service_request", "--data", json.dumps({"resident": "张三", "room": "1-1"}))
+        v2 = tmp_path / "service_request"
+        shutil.copytree(packages_dir / "service_request", v2)
+        shutil.copytree(packages_dir / "followup", tmp_path / "followup")
+        bpmn = v2 / "service_request.bpmn"
+        bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('name="登记请求"', 'name="登记报修"'),
+                        encoding="utf-8")
+        assert "service_request v2" in pflow("load", str(v2))
+        out = pflow("migrate", "service_request", "--dry-run")
+        assert "dry run: 3 of 3 case(s) can move to service_request v2" in out
+        out = pflow("migrate", "service_request", "--to-version", "2", "--by", "owner")
+        assert "moved 3 case(s) to service_request v2" in out and "0 could not move" in out
+        assert out.count("登记") == 0  # the summary, not a listing
+        assert "登记报修" in pflow("tasks", "--property", "P001")  # the open tasks took the new name
+        out = pflow("migrate", "service_request", "--dry-run")
+        assert "dry run: 0 of 0 case(s)" in out
+        out = pflow("rollback", "service_request", "--property", "P001", code=1)
+        assert "no earlier version" in out

@@ -90,5 +90,6 @@ def test_timer_and_user_on_the_same_instance(session, session_factory, deployed)
                 assert fired == 0 and firings == 0 and open_now == {"callback"}
             else:  # the timer was first: the task was cancelled, the user is told
                 assert isinstance(user_result, Conflict), repr(user_result)
+                assert "deadline" in str(user_result) or "no longer open" in str(user_result)
                 assert fired == 1 and firings == 1 and open_now == {"supervisor_review"}
             session.commit()

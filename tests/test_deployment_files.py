@@ -17,6 +17,8 @@ def test_compose_runs_every_part_with_healthchecks_and_a_volume_for_the_database
         if name != "migrate":
             assert service["healthcheck"]["test"], name
     assert services["postgres"]["volumes"] == ["pgdata:/var/lib/postgresql/data"]
+    assert services["web"]["volumes"] == ["attachments:/data/attachments"]
+    assert services["web"]["environment"]["PFLOW_ATTACHMENT_DIR"] == "/data/attachments"
     assert "--save" in services["redis"]["command"]  # Redis keeps nothing on disk
     for name in ("web", "worker", "cron"):
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
@@ -27,7 +29,7 @@ def test_nothing_listens_beyond_localhost_and_secrets_come_from_the_environment(
         for port in service.get("ports", []):
             assert port.startswith("127.0.0.1:"), (name, port)
     env = COMPOSE["services"]["web"]["environment"]
-    assert "${POSTGRES_PASSWORD:?" in env["DATABASE_URL"] and env["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    assert "${POSTGRES_PASSWORD:?" in env["DATABASE_URL"] and env["PFLOW_SECRET_KEY"].startswith("${SECRET_KEY:?")
 
 
 def test_the_native_script_starts_the_same_commands(monkeypatch):

@@ -94,3 +94,21 @@ def test_passwords_are_hashed_and_checked(session, people):
     assert authenticate(session, "fd1", "password-fd1").id == user.id
     assert authenticate(session, "fd1", "wrong") is None
     assert authenticate(session, "nobody", "password-fd1") is None
+
+
+def test_supervisors_see_every_open_task_of_their_property(session, people):
+    from engine.inbox import is_supervisor
+
+    sup = create_user(session, "sup1", "主任", "password-sup1", roles={"P001": ["cs_supervisor"]})
+    hq = create_user(session, "hq1", "总部", "password-hq1", is_hq=True)
+    session.commit()
+    with time_machine.travel(T0, tick=False):
+        _cases(session, 2, "P001")
+        _cases(session, 1, "P002")
+        now = datetime.now(timezone.utc)
+        assert inbox(session, sup, InboxQuery(), now).total == 0  # nothing in the supervisor's own lane
+        assert inbox(session, sup, InboxQuery(view="property"), now).total == 2
+        assert inbox(session, hq, InboxQuery(view="property"), now).total == 3
+        assert inbox(session, people["eng1"], InboxQuery(view="property"), now).total == 0
+        p1 = people["eng1"].roles[0].property_id
+        assert is_supervisor(sup, p1) and is_supervisor(hq, p1) and not is_supervisor(people["eng1"], p1)

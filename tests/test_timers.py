@@ -127,3 +127,15 @@ def test_one_broken_instance_does_not_block_the_sweep(session, deployed, monkeyp
         assert set(_tasks(session, bad)) == {"supervisor_review"}
         assert session.get(Incident, incident.id).status == IncidentStatus.RESOLVED
 
+
+
+def test_completing_a_task_whose_deadline_already_escalated_says_so(session, deployed):
+    with time_machine.travel(T0, tick=False) as clock:
+        case = _case(session)
+        handle = _tasks(session, case)["handle"].id
+        clock.move_to(T0 + timedelta(hours=2))
+        fire_due_timers(session, datetime.now(timezone.utc))
+        from engine.exceptions import Conflict
+
+        with pytest.raises(Conflict, match=r"deadline \(处理时限\) passed and the case was escalated"):
+            complete_task(session, handle, {"result": "修好"}, user="eng1")

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models of the engine, one module per concept."""
 from ..db import Base
+from .casefile import Attachment
 from .audit import AuditEvent, AuditKind, Incident, IncidentStatus
 from .instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
 from .outbox import OutboxMessage, OutboxStatus
@@ -9,8 +10,7 @@ from .schedule import ScheduledRun
 from .user import RoleAssignment, User
 
 __all__ = [
-    "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
+    "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion", "Property",
-    "PropertyParameter",
-    "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
+    "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
 ]

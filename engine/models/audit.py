@@ -24,6 +24,7 @@ class AuditKind(str, enum.Enum):
     ASSIGNED = "assigned"
     NOTIFIED = "notified"
     COMMENTED = "commented"
+    ATTACHED = "attached"
     MIGRATED = "migrated"
 
 

@@ -1,13 +1,13 @@
 """users email: where a staff member's notices are mailed
 
 Revision ID: p005_users_email
-Revises: 0003
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = 'p005_users_email'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,74 @@
+"""The task-inbox web app: a thin Flask layer over ``engine``.
+
+``create_app(config=None)`` reads defaults, then ``instance/config.py``, then
+``PFLOW_*`` environment variables (and ``DATABASE_URL``), then ``config``.
+Nothing reads configuration at import time.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "DATABASE_URL": None,               # engine default: sqlite:///property-flow.db
+    "MIGRATE_ON_START": False,          # upgrade the schema in create_app (set by `pflow-web`)
+    "TIMER_LOOP": False,                # run the in-process scheduler (embedded default; set by `pflow-web`)
+    "TIMER_INTERVAL": 5.0,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/webp", "application/pdf"],
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "PER_PAGE": 25,
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; ``config`` (tests) overrides everything else."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    app.config.from_prefixed_env("PFLOW")
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _dev_secret(Path(app.instance_path))
+    app.config.setdefault("ATTACHMENT_DIR", str(Path(app.instance_path) / "attachments"))
+
+    from . import auth, cases, db, display, errors, i18n, inbox, security, tasks
+
+    db.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    display.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(tasks.bp)
+    app.register_blueprint(cases.bp)
+    if app.config["MIGRATE_ON_START"]:
+        db.migrate(app)
+    if app.config["TIMER_LOOP"]:
+        db.start_timer_loop(app)
+    return app
+
+
+def _dev_secret(instance: Path) -> str:
+    """A per-installation secret kept in the instance folder (never in the repository)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,61 @@
+"""Who may see what: cases and tasks of another property are 404, as if they did not exist."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, g
+from flask_login import current_user
+
+from engine.inbox import can_work, is_supervisor
+from engine.models import HumanTask, Instance, User
+from engine.users import lanes_by_property, property_ids
+
+from .db import get_session
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default`` (no open redirects)."""
+    target = target or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or urlsplit(target).netloc:
+        return default
+    return target
+
+
+def me() -> User:
+    """The signed-in user's engine row."""
+    return current_user.user
+
+
+def my_property_ids() -> set[int]:
+    if "my_property_ids" not in g:
+        g.my_property_ids = property_ids(get_session(), me())
+    return g.my_property_ids
+
+
+def my_lanes(property_id: int) -> set[str]:
+    if "my_lanes" not in g:
+        g.my_lanes = lanes_by_property(get_session(), me())
+    return g.my_lanes.get(property_id, set())
+
+
+def case_or_404(instance_id: int) -> Instance:
+    instance = get_session().get(Instance, instance_id)
+    if instance is None or instance.property_id not in my_property_ids():
+        abort(404)
+    return instance
+
+
+def task_or_404(task_id: str) -> HumanTask:
+    task = get_session().get(HumanTask, task_id)
+    if task is None or task.property_id not in my_property_ids():
+        abort(404)
+    return task
+
+
+def may_work(task: HumanTask) -> bool:
+    """The task is in one of my roles at its property (or assigned to me)."""
+    return can_work(get_session(), me(), task)
+
+
+def supervises(property_id: int) -> bool:
+    return is_supervisor(me(), property_id)

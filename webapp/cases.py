@@ -1,0 +1,152 @@
+"""Cases: starting one from a start form, and the case page (live diagram, timeline, comments, attachments)."""
+from __future__ import annotations
+
+import json
+from io import BytesIO
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from engine import specs
+from engine.audit import events_of
+from engine.casefiles import FileStore, add_comment, attach, attachments_of
+from engine.exceptions import FormInvalid, NotAllowed
+from engine.instances import start_instance
+from engine.models import Attachment, HumanTask, Property, User
+from engine.progress import case_progress
+from engine.startable import find_startable, startable
+
+from . import formrender
+from .access import case_or_404, may_work, me
+from .db import get_session
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+def file_store() -> FileStore:
+    return FileStore(current_app.config["ATTACHMENT_DIR"])
+
+
+@bp.route("/new")
+@login_required
+def new():
+    return render_template("cases/new.html", entries=startable(get_session(), me()))
+
+
+@bp.route("/new/<property_code>/<process_key>", methods=["GET", "POST"])
+@login_required
+def start(property_code: str, process_key: str):
+    session = get_session()
+    entry = find_startable(session, me(), property_code, process_key)
+    if entry is None:
+        abort(404)
+    schema = json.loads(specs.version_info(session, entry.version_id).files[entry.start_form])
+    if request.method == "GET":
+        return render_template("cases/start.html", entry=entry, schema=schema, fields=formrender.fields(schema))
+    data = formrender.read(schema, request.form)
+    try:
+        case = start_instance(session, property_code, process_key, data, user=me().username)
+    except FormInvalid as exc:
+        session.rollback()
+        return render_template("cases/start.html", entry=entry, schema=schema,
+                               fields=formrender.fields(schema, data, formrender.field_errors(exc)),
+                               form_errors=formrender.field_errors(exc).get("")), 400
+    session.commit()
+    flash(_("Case %(case)s registered.", case=case.case_no), "success")
+    mine = [t for t in session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)) if may_work(t)]
+    if mine:
+        return redirect(url_for("tasks.work", task_id=mine[0].id))
+    return redirect(url_for(".show", case_id=case.id))
+
+
+@bp.route("/<int:case_id>")
+@login_required
+def show(case_id: int):
+    session = get_session()
+    case = case_or_404(case_id)
+    events = events_of(session, case.id)
+    actors = {e.actor for e in events if e.actor} | {case.started_by} - {None}
+    names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(actors))).all())
+    open_tasks = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)
+                                      .order_by(HumanTask.created_at)))
+    started = next((e for e in events if e.kind.value == "started"), None)
+    version = specs.version_info(session, case.version_id)
+    return render_template(
+        "cases/show.html", case=case, prop=session.get(Property, case.property_id),
+        version=version, labels=formrender.titles(version.files), diagrams=case_progress(session, case),
+        events=events, names=names, open_tasks=open_tasks, may_work=may_work,
+        start_data=(started.data or {}).get("data", {}) if started else {},
+        attachments=attachments_of(session, case.id),
+        accept=",".join(current_app.config["ATTACHMENT_TYPES"]), max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"])
+
+
+@bp.route("/<int:case_id>/diagram/<path:filename>")
+@login_required
+def diagram(case_id: int, filename: str):
+    case = case_or_404(case_id)
+    text = specs.version_info(get_session(), case.version_id).files.get(filename)
+    if text is None or not filename.endswith(".bpmn"):
+        abort(404)
+    return Response(text, mimetype="application/xml")
+
+
+@bp.route("/<int:case_id>/comments", methods=["POST"])
+@login_required
+def comment(case_id: int):
+    session = get_session()
+    case = case_or_404(case_id)
+    try:
+        add_comment(session, case.id, request.form.get("text", ""), user=me().username)
+        session.commit()
+    except NotAllowed as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for(".show", case_id=case.id) + "#timeline")
+
+
+@bp.route("/<int:case_id>/attachments", methods=["POST"])
+@login_required
+def upload(case_id: int):
+    session = get_session()
+    case = case_or_404(case_id)
+    uploads = [f for f in request.files.getlist("file") if f and f.filename]
+    if not uploads:
+        flash(_("Choose a file to attach."), "error")
+    files, stored = file_store(), []
+    try:
+        for upload in uploads:
+            stored.append(attach(session, files, case.id, upload.filename, upload.read(), user=me().username,
+                                 allowed_types=current_app.config["ATTACHMENT_TYPES"],
+                                 max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"]))
+        session.commit()
+    except NotAllowed as exc:
+        session.rollback()
+        for row in stored:
+            files.delete(row.storage_key)
+        flash(_("Nothing was attached: %(reason)s", reason=str(exc)), "error")
+    else:
+        if stored:
+            flash(_("%(n)d file(s) attached.", n=len(stored)), "success")
+    return redirect(url_for(".show", case_id=case.id) + "#attachments")
+
+
+@bp.route("/<int:case_id>/attachments/<int:attachment_id>")
+@login_required
+def download(case_id: int, attachment_id: int):
+    case = case_or_404(case_id)
+    row = get_session().get(Attachment, attachment_id)
+    if row is None or row.instance_id != case.id:
+        abort(404)
+    try:
+        data = file_store().read(row.storage_key)
+    except FileNotFoundError:
+        abort(404)
+    inline = row.content_type.startswith("image/") and request.args.get("download") is None
+    response = send_file(BytesIO(data), mimetype=row.content_type, as_attachment=not inline,
+                         download_name=row.filename, max_age=3600)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

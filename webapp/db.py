@@ -1,0 +1,46 @@
+"""One engine per app, one session per request; the in-process scheduler for the embedded default."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g, has_request_context, request
+
+from engine.db import create_schema, make_engine, make_session_factory
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["pflow_engine"] = engine
+    app.extensions["pflow_sessions"] = make_session_factory(engine)
+    app.extensions["pflow_read_sessions"] = make_session_factory(engine, read_only=True)
+    app.teardown_appcontext(_close)
+
+
+def get_session():
+    """The request's session (the view commits; teardown rolls back whatever it did not).
+
+    GET and HEAD requests only read: their session does not queue behind writers on SQLite.
+    """
+    if "db_session" not in g:
+        reading = has_request_context() and request.method in ("GET", "HEAD")
+        g.db_session = current_app.extensions["pflow_read_sessions" if reading else "pflow_sessions"]()
+    return g.db_session
+
+
+def _close(_exc):
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+def migrate(app: Flask) -> None:
+    create_schema(app.extensions["pflow_engine"])
+
+
+def start_timer_loop(app: Flask):
+    """Start the scheduler thread (timers, scheduled processes) in this process."""
+    from engine.timerloop import TimerLoop
+
+    loop = TimerLoop(app.extensions["pflow_sessions"], interval=app.config["TIMER_INTERVAL"])
+    app.extensions["pflow_timer_loop"] = loop
+    loop.start()
+    return loop

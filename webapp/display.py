@@ -1,0 +1,86 @@
+"""How values read on a page: local times, time left until a due time, sizes, role names."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from engine.inbox import DUE_SOON
+
+DEFAULT_TZ = "Asia/Shanghai"
+ROLE_LABELS = {
+    "front_desk": _l("Front desk"),
+    "cs_supervisor": _l("Customer-service supervisor"),
+    "manager": _l("Service-centre manager"),
+    "engineering": _l("Engineering"),
+    "security": _l("Security"),
+    "cleaning": _l("Cleaning and landscaping"),
+    "quality": _l("Quality"),
+    "hq": _l("Head office"),
+    "resident": _l("Resident"),
+}
+
+STATUS_LABELS = {
+    "running": _l("In progress"),
+    "completed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+    "error": _l("Needs attention"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def local(value: datetime | None, tz: str | None = None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC datetime shown in the property's timezone."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(tz or DEFAULT_TZ)).strftime(fmt)
+
+
+def span(seconds: float) -> str:
+    """A duration as days, hours and minutes (the two largest units)."""
+    minutes = int(abs(seconds) // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(d)d d %(h)d h", d=days, h=hours)
+    if hours:
+        return _("%(h)d h %(m)d min", h=hours, m=minutes)
+    return _("%(m)d min", m=max(minutes, 1))
+
+
+def due_state(due: datetime | None, now: datetime | None = None) -> tuple[str, str]:
+    """(css class, text) for a due time: overdue, due soon, or plenty of time left."""
+    if due is None:
+        return "none", _("No deadline")
+    now = now or datetime.now(timezone.utc)
+    left = (due - now).total_seconds()
+    if left < 0:
+        return "overdue", _("%(time)s overdue", time=span(left))
+    cls = "soon" if left < DUE_SOON.total_seconds() else "ok"
+    return cls, _("%(time)s left", time=span(left))
+
+
+def filesize(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def role_label(role: str | None) -> str:
+    return str(ROLE_LABELS.get(role or "", role or ""))
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(local, "local")
+    app.add_template_filter(filesize, "filesize")
+    app.add_template_filter(role_label, "role")
+    app.add_template_global(due_state)
+    app.add_template_global(status_label)

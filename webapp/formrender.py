@@ -1,0 +1,187 @@
+"""JSON Schema forms rendered on the server, and submitted values read back into typed data.
+
+Covers what the process library's forms use: strings (with date, date-time,
+email formats, patterns, long text), numbers and integers, booleans, enums and
+``oneOf`` const/title choices, arrays of choices and arrays of short strings.
+Validation itself is the engine's: this module only shapes fields and values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from engine.exceptions import FormInvalid
+
+LONG_TEXT = 200
+
+
+@dataclass
+class Field:
+    name: str
+    title: str
+    kind: str  # text | textarea | date | datetime | email | number | integer | select | checkbox | multi | lines
+    required: bool
+    description: str = ""
+    options: list[tuple[Any, str]] = field(default_factory=list)
+    value: Any = None
+    error: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+def _choices(prop: dict) -> list[tuple[Any, str]]:
+    if "oneOf" in prop and all("const" in o for o in prop["oneOf"]):
+        return [(o["const"], o.get("title", str(o["const"]))) for o in prop["oneOf"]]
+    if "enum" in prop:
+        labels = prop.get("enumNames") or prop.get("x-enumNames") or []
+        return [(v, str(labels[i]) if i < len(labels) else str(v)) for i, v in enumerate(prop["enum"])]
+    return []
+
+
+def _kind(prop: dict) -> str:
+    typ = prop.get("type")
+    if isinstance(typ, list):
+        typ = next((t for t in typ if t != "null"), "string")
+    if _choices(prop):
+        return "select"
+    if typ == "boolean":
+        return "checkbox"
+    if typ in ("number", "integer"):
+        return typ
+    if typ == "array":
+        items = prop.get("items", {})
+        return "multi" if _choices(items) else "lines"
+    fmt = prop.get("format")
+    if fmt == "date":
+        return "date"
+    if fmt == "date-time":
+        return "datetime"
+    if fmt == "email":
+        return "email"
+    if prop.get("maxLength", 0) > LONG_TEXT or fmt == "textarea" or prop.get("x-widget") == "textarea":
+        return "textarea"
+    return "text"
+
+
+def fields(schema: dict | None, values: dict | None = None, errors: dict[str, str] | None = None) -> list[Field]:
+    """The fields of a form, in schema order, with current values and field errors."""
+    schema, values, errors = schema or {}, values or {}, errors or {}
+    required = set(schema.get("required", []))
+    result = []
+    for name, prop in (schema.get("properties") or {}).items():
+        if prop.get("readOnly") and name not in values:
+            continue
+        kind = _kind(prop)
+        f = Field(name=name, title=prop.get("title", name), kind=kind, required=name in required,
+                  description=prop.get("description", ""), value=values.get(name, prop.get("default")),
+                  error=errors.get(name))
+        f.options = _choices(prop.get("items", {}) if kind == "multi" else prop)
+        for key, attr in (("minimum", "min"), ("maximum", "max"), ("maxLength", "maxlength"),
+                          ("pattern", "pattern")):
+            if key in prop:
+                f.attrs[attr] = prop[key]
+        if prop.get("readOnly"):
+            f.attrs["readonly"] = True
+        result.append(f)
+    return result
+
+
+def read(schema: dict | None, form: MultiDict) -> dict[str, Any]:
+    """Submitted form values as the typed data the schema describes (empty optional fields left out)."""
+    data: dict[str, Any] = {}
+    for name, prop in ((schema or {}).get("properties") or {}).items():
+        kind = _kind(prop)
+        if kind == "checkbox":
+            data[name] = form.get(name) in ("on", "true", "1", "yes")
+            continue
+        if kind == "multi":
+            data[name] = [_typed(prop.get("items", {}), v) for v in form.getlist(name)]
+            continue
+        if kind == "lines":
+            lines = [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
+            data[name] = [_typed(prop.get("items", {}), v) for v in lines]
+            continue
+        raw = form.get(name)
+        if raw is None or raw.strip() == "":
+            continue
+        if kind == "datetime" and len(raw) == 16:
+            raw = raw + ":00+08:00"  # datetime-local input, read in China Standard Time
+        data[name] = _typed(prop, raw.strip() if kind != "textarea" else raw)
+    return data
+
+
+def _typed(prop: dict, raw: str):
+    typ = prop.get("type")
+    if isinstance(typ, list):
+        typ = next((t for t in typ if t != "null"), "string")
+    choices = _choices(prop)
+    if choices:
+        for value, _label in choices:
+            if str(value) == raw:
+                return value
+        return raw
+    try:
+        if typ == "integer":
+            return int(raw)
+        if typ == "number":
+            number = float(raw)
+            return int(number) if number.is_integer() and "." not in raw else number
+    except ValueError:
+        return raw  # the schema check reports it as a wrong type, in place
+    if typ == "boolean":
+        return raw in ("on", "true", "1", "yes")
+    return raw
+
+
+# jsonschema's messages, said for the person filling in the form (the field is named by its place).
+_MESSAGES = [
+    ("is a required property", _l("This field is required.")),
+    ("does not match", _l("The format is not right.")),
+    ("is not one of", _l("Choose one of the options.")),
+    ("should be non-empty", _l("This field is required.")),
+    ("is too short", _l("Too short.")),
+    ("is too long", _l("Too long.")),
+    ("is not of type 'number'", _l("Enter a number.")),
+    ("is not of type 'integer'", _l("Enter a whole number.")),
+    ("is less than the minimum", _l("The value is too small.")),
+    ("is less than or equal to the minimum", _l("The value is too small.")),
+    ("is greater than the maximum", _l("The value is too large.")),
+    ("is not a 'date'", _l("Enter a date.")),
+    ("is not a 'date-time'", _l("Enter a date and time.")),
+    ("is not a 'email'", _l("Enter an e-mail address.")),
+]
+
+
+def friendly(message: str) -> str:
+    for fragment, text in _MESSAGES:
+        if fragment in message:
+            return str(text)
+    return message
+
+
+def field_errors(exc: FormInvalid) -> dict[str, str]:
+    """Field name -> the first error on it ('' for the form as a whole), for showing in place."""
+    errors: dict[str, str] = {}
+    for error in exc.errors:
+        errors.setdefault(error.field.split(".")[0] if error.field else "", friendly(error.message))
+    return errors
+
+
+def titles(files: dict[str, str]) -> dict[str, str]:
+    """Field name -> title over every JSON Schema form of a version (for labelling stored data)."""
+    import json
+
+    result: dict[str, str] = {}
+    for name, text in sorted(files.items()):
+        if not name.endswith(".json") or name.endswith("manifest.json"):
+            continue
+        try:
+            schema = json.loads(text)
+        except ValueError:
+            continue
+        for field_name, prop in (schema.get("properties") or {}).items() if isinstance(schema, dict) else ():
+            if isinstance(prop, dict) and prop.get("title"):
+                result.setdefault(field_name, prop["title"])
+    return result

@@ -1,0 +1,34 @@
+"""Chinese by default, English on request (?lang=en, stored in the session, or the user's setting)."""
+from __future__ import annotations
+
+from flask import Flask, request, session, url_for
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+LOCALES = ("zh", "en")
+
+
+def select_locale() -> str:
+    asked = request.args.get("lang")
+    if asked in LOCALES:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in LOCALES:
+        return session["lang"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+        return current_user.locale
+    return "zh"
+
+
+def lang_url(code: str) -> str:
+    """This page again, in language ``code``."""
+    if request.endpoint is None:
+        return "?lang=" + code
+    args = {**request.args.to_dict(), "lang": code}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale, default_timezone="Asia/Shanghai")
+    app.add_template_global(lang_url)
+    app.context_processor(lambda: {"lang": "en" if str(get_locale()) == "en" else "zh"})

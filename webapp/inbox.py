@@ -1,0 +1,69 @@
+"""The inbox: my tasks and my roles' tasks, filtered, searched, sorted by due time, paged.
+
+Reads the ``human_tasks`` projection for the page, then the summaries of that
+page's cases by primary key; it never loads a workflow.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import login_required
+from sqlalchemy import select
+
+from engine import specs
+from engine.inbox import InboxQuery, facets, inbox
+from engine.models import AuditEvent, AuditKind, Instance, Process, Property
+from engine.roles import SUPERVISORS
+
+from .access import me, my_lanes, my_property_ids
+from .db import get_session
+
+bp = Blueprint("inbox", __name__)
+VIEWS = ("mine", "team", "property")
+
+
+def _query() -> InboxQuery:
+    args = request.args
+    view = args.get("view", "mine")
+    process_key, _sep, task_name = args.get("task", "").partition(":")
+    return InboxQuery(
+        view=view if view in VIEWS else "mine",
+        property_id=args.get("property", type=int),
+        process_key=args.get("process") or process_key or None,
+        task_name=task_name or None,
+        overdue=args.get("due") == "overdue",
+        due_soon=args.get("due") == "soon",
+        search=(args.get("q") or "").strip()[:100] or None,
+        page=max(1, args.get("page", 1, type=int)),
+        per_page=current_app.config["PER_PAGE"],
+    )
+
+
+def summary_text(session, case: Instance) -> str:
+    """The case's summary values in the order its manifest lists them (JSONB keeps no key order)."""
+    order = specs.version_info(session, case.version_id).manifest.get("summary_fields") or sorted(case.summary)
+    return " · ".join(str(case.summary[k]) for k in order if case.summary.get(k) not in (None, ""))
+
+
+@bp.route("/")
+@login_required
+def index():
+    session = get_session()
+    user = me()
+    query = _query()
+    now = datetime.now(timezone.utc)
+    page = inbox(session, user, query, now)
+    ids = {row.instance_id for row in page.rows}
+    cases = {i.id: i for i in session.scalars(
+        select(Instance).where(Instance.id.in_(ids)))} if ids else {}
+    props = {p.id: p for p in session.scalars(select(Property).where(Property.id.in_(my_property_ids())))}
+    process_keys, tasks = facets(session, user)
+    names = dict(session.execute(select(Process.key, Process.name)).all())  # a short table
+    summaries = {case.id: summary_text(session, case) for case in cases.values()}
+    escalated = set(session.scalars(select(AuditEvent.instance_id).where(
+        AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED).distinct())) if ids else set()
+    workable = {row.id for row in page.rows if row.assignee == user.username or row.lane in my_lanes(row.property_id)}
+    return render_template("inbox/index.html", page=page, query=query, summaries=summaries, escalated=escalated, props=props,
+                           process_names=names, process_keys=process_keys, tasks=tasks, now=now, workable=workable,
+                           supervisor=user.is_hq or any(a.role in SUPERVISORS for a in user.roles))

@@ -1,0 +1,115 @@
+"""Working a task: its form rendered from the task's JSON Schema, validated by the engine; claim, release, reassign."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import specs
+from engine.assignments import claim, reassign, release
+from engine.exceptions import Conflict, FormInvalid, NotAllowed, NotFound
+from engine.instances import complete_task
+from engine.models import HumanTask, Instance
+from engine.users import holders
+
+from . import formrender
+from .access import case_or_404, may_work, me, my_lanes, safe_next, supervises, task_or_404
+from .db import get_session
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def _schema(instance: Instance, form: str | None) -> dict | None:
+    if not form:
+        return None
+    text = specs.version_info(get_session(), instance.version_id).files.get(form)
+    return json.loads(text) if text else None
+
+
+def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200):
+    candidates = holders(get_session(), task.property_id, task.lane) if supervises(task.property_id) else []
+    version = specs.version_info(get_session(), instance.version_id)
+    return render_template("tasks/task.html", task=task, case=instance, schema=schema or {},
+                           labels=formrender.titles(version.files),
+                           fields=formrender.fields(schema, values, errors), form_errors=(errors or {}).get(""),
+                           may_work=may_work(task), supervisor=supervises(task.property_id),
+                           candidates=candidates), status
+
+
+@bp.route("/<task_id>", methods=["GET", "POST"])
+@login_required
+def work(task_id: str):
+    session = get_session()
+    task = task_or_404(task_id)
+    instance = case_or_404(task.instance_id)
+    schema = _schema(instance, task.form)
+    if request.method == "GET":
+        return _render(task, instance, schema)
+    if not may_work(task):
+        abort(403)
+    if task.assignee and task.assignee != me().username:
+        flash(_("This task is claimed by %(name)s.", name=task.assignee), "error")
+        return redirect(url_for(".work", task_id=task_id))
+    data = formrender.read(schema, request.form)
+    try:
+        complete_task(session, task_id, data, user=me().username, lanes=my_lanes(task.property_id))
+    except FormInvalid as exc:
+        session.rollback()
+        return _render(task, instance, schema, values=data, errors=formrender.field_errors(exc), status=400)
+    except (Conflict, NotFound) as exc:
+        session.rollback()
+        flash(_("The task could not be completed: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for("inbox.index"))
+    except NotAllowed:
+        session.rollback()
+        abort(403)
+    session.commit()
+    flash(_("Done: %(task)s (%(case)s). Next: %(next)s", task=task.title, case=instance.case_no,
+            next=instance.current_step or _("case closed")), "success")
+    return redirect(url_for("inbox.index"))
+
+
+def _assign(task_id: str, action):
+    session = get_session()
+    task = task_or_404(task_id)
+    try:
+        action(session, task)
+        session.commit()
+    except (Conflict, NotFound) as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
+
+
+@bp.route("/<task_id>/claim", methods=["POST"])
+@login_required
+def claim_task(task_id: str):
+    task = task_or_404(task_id)
+    if not may_work(task):
+        abort(403)
+    return _assign(task_id, lambda s, t: claim(s, t.id, me().username))
+
+
+@bp.route("/<task_id>/release", methods=["POST"])
+@login_required
+def release_task(task_id: str):
+    task = task_or_404(task_id)
+    if task.assignee != me().username and not supervises(task.property_id):
+        abort(403)
+    if task.assignee == me().username:
+        return _assign(task_id, lambda s, t: release(s, t.id, me().username))
+    return _assign(task_id, lambda s, t: reassign(s, t.id, None, by=me().username))
+
+
+@bp.route("/<task_id>/reassign", methods=["POST"])
+@login_required
+def reassign_task(task_id: str):
+    task = task_or_404(task_id)
+    if not supervises(task.property_id):
+        abort(403)
+    to = request.form.get("to") or None
+    if to is not None and to not in {u.username for u in holders(get_session(), task.property_id, task.lane)}:
+        abort(400)
+    return _assign(task_id, lambda s, t: reassign(s, t.id, to, by=me().username))
