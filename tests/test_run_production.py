@@ -2,7 +2,8 @@
 
 A case's deadline fires through the script's RQ workers and escalates; the
 escalation mail goes out through the mail queue; stopping the script stops
-every process it started. (Signing in through the web app joins once it lands.)
+every process it started (gunicorn included, now that the web app exists). Signing in
+and starting the case through the web app is phase 2.
 """
 import os
 import signal
@@ -41,7 +42,7 @@ def test_a_deadline_escalates_through_the_natively_started_workers(
     create_user(session, "sup1", "王主管", "password1", roles={"P001": ["cs_supervisor"]}, email="sup1@example.com")
     session.commit()
     env = dict(os.environ, DATABASE_URL=db_engine.url.render_as_string(hide_password=False), REDIS_URL=REDIS_URL,
-               WORKERS="2", SWEEP_INTERVAL="2", BIND="127.0.0.1:5250")
+               WORKERS="2", SWEEP_INTERVAL="2", BIND="127.0.0.1:5250", PFLOW_SECRET_KEY="test-only")
     env.pop("SMTP_URL", None)
     log = open(tmp_path / "run-production.log", "w")
     script = subprocess.Popen(["bash", str(ROOT / "scripts" / "run-production.sh")], env=env, stdout=log,
