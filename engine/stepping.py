@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.exceptions import WorkflowException
 
-from . import audit, notices, projection
+from . import audit, linked_cases, notices, projection
 from .models import AuditKind, Instance, InstanceStatus, TimerFiring
 
 _RAN = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
@@ -57,7 +57,9 @@ def run_engine(session: Session, instance: Instance, workflow, now: datetime,
     for notice in notices.drain():
         audit.record(session, instance.id, AuditKind.NOTIFIED, at=now, data=notice)
     after = projection.snapshot(workflow)
-    return StepResult(record_firings(session, instance, workflow, now, waiting, after, worker), after)
+    fired = record_firings(session, instance, workflow, now, waiting, after, worker)
+    linked_cases.open_requested(session, instance, workflow, now, linked_cases.take())
+    return StepResult(fired, after)
 
 
 def _route_events(session: Session, instance: Instance, workflow, now: datetime) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import followups, notices, projection, specs
+from . import followups, linked_cases, notices, projection, specs
 from .exceptions import Conflict, NotFound
 from .models import HumanTask, Instance
 from .runtime import script_engine_for
@@ -87,6 +87,7 @@ def version_of(session: Session, instance: Instance) -> specs.VersionInfo:
 def load_workflow(session: Session, instance: Instance):
     """The instance's workflow, ready to run (script engine set). The caller should hold the row lock."""
     notices.drain()  # whatever an earlier, failed step collected is not this step's
+    linked_cases.discard()
     with _cache_lock:
         hit = _cache.pop(instance.id, None)
     prop = instance.property  # loaded with the instance by the lock query
