@@ -17,6 +17,16 @@ def _session(ctx):
     return ctx.obj["sessions"]()
 
 
+def _after_commit(session):
+    """With ``REDIS_URL`` set (production), hand the committed step's due times and mail to the RQ workers."""
+    from .queue import connect
+    from .queue.enqueue import after_commit
+    from .settings import Settings
+
+    url = Settings.from_env().redis_url
+    after_commit(session, connect(url) if url else None)
+
+
 def _fail(exc: EngineError):
     if isinstance(exc, PackageInvalid):
         for problem in exc.problems:
@@ -282,6 +292,7 @@ def start(ctx, property_code, process_key, data, user):
         try:
             case = start_instance(session, property_code, process_key, json.loads(data), user=user)
             session.commit()
+            _after_commit(session)
         except EngineError as exc:
             session.rollback()
             _fail(exc)
@@ -301,6 +312,7 @@ def complete(ctx, task_id, data, user):
         try:
             case = complete_task(session, task_id, json.loads(data), user=user)
             session.commit()
+            _after_commit(session)
         except EngineError as exc:
             session.rollback()
             _fail(exc)
@@ -352,6 +364,21 @@ def tasks(ctx, property_code, lane, limit):
         click.echo(f"{len(rows)} open task(s)")
 
 
+@main.command()
+@click.pass_context
+def health(ctx):
+    """Check the database and (with REDIS_URL) Redis; exit 1 if either fails (container healthchecks)."""
+    from .ops import check_health
+    from .queue import connect
+    from .settings import Settings
+
+    url = Settings.from_env().redis_url
+    with _session(ctx) as session:
+        result = check_health(session, connect(url) if url else None)
+    click.echo(f"database: {result.database}\nredis: {result.redis}")
+    sys.exit(0 if result.ok else 1)
+
+
 @main.group()
 def timers():
     """Durable timers."""
@@ -365,6 +392,7 @@ def timers_fire(ctx):
 
     with _session(ctx) as session:
         report = fire_due_timers(session, datetime.now(timezone.utc), worker="cli")
+        _after_commit(session)
     click.echo(f"fired {report.fired} timer(s) on {report.instances} case(s); "
                f"{len(report.failed)} failed {report.failed or ''}; {report.skipped} skipped (locked elsewhere)")
     sys.exit(1 if report.failed else 0)
@@ -378,6 +406,7 @@ def schedules_cmd(ctx):
 
     with _session(ctx) as session:
         started = start_due_schedules(session, datetime.now(timezone.utc))
+        _after_commit(session)
     for instance in started:
         click.echo(f"started {instance.case_no} (instance {instance.id})")
     click.echo(f"{len(started)} scheduled case(s) started")
