@@ -1,13 +1,13 @@
 """outbox: notices to mail, with delivery state and attempts
 
-Revision ID: p006_outbox
-Revises: p005_users_email
+Revision ID: 0006
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = 'p006_outbox'
-down_revision = 'p005_users_email'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,12 +1,12 @@
 """users email: where a staff member's notices are mailed
 
-Revision ID: p005_users_email
+Revision ID: 0005
 Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = 'p005_users_email'
+revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
