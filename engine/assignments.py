@@ -7,14 +7,21 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from . import audit
-from .exceptions import Conflict
+from .exceptions import Conflict, NotAllowed
 from .instances import get_task_row
 from .models import AuditKind, HumanTask
 from .models._types import utcnow
 
 
+def excluded_from(row: HumanTask, username: str | None) -> bool:
+    """True if the case's data excludes ``username`` from the task (e.g. the staff member complained about)."""
+    return bool(username) and f",{username}," in (row.excluded_users or "")
+
+
 def _set(session: Session, task_id: str, assignee: str | None, *, expect, by: str, now: datetime | None):
     row = get_task_row(session, task_id)
+    if excluded_from(row, assignee):
+        raise NotAllowed(f"{assignee} may not take '{row.title}': the case excludes them from it")
     stmt = update(HumanTask).where(HumanTask.id == task_id)
     if expect is not None:
         stmt = stmt.where(expect)

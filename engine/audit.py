@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from .models import AuditEvent, AuditKind, Incident, IncidentStatus
 from .models._types import utcnow
 
+MAIL_KINDS = frozenset({AuditKind.NOTIFIED, AuditKind.ESCALATED, AuditKind.ASSIGNED})  # see engine.notifications
+
 
 # Built once: a statement with bound parameters skips SQLAlchemy's per-call compile-cache work.
 _INSERT = insert(AuditEvent.__table__)
@@ -19,10 +21,19 @@ _INSERT = insert(AuditEvent.__table__)
 def record(session: Session, instance_id: int, kind: AuditKind, *, actor: str | None = None,
            task_id: str | None = None, task_name: str | None = None, title: str | None = None,
            data: dict[str, Any] | None = None, at: datetime | None = None) -> None:
-    """Write one audit event in the caller's transaction (a Core insert: it is on every step's path)."""
+    """Write one audit event in the caller's transaction (a Core insert: it is on every step's path).
+
+    Events that call for mail (``MAIL_KINDS``) write their outbox messages in the same transaction.
+    """
+    at = at or utcnow()
     session.connection().execute(_INSERT, {
         "instance_id": instance_id, "kind": kind.value, "actor": actor, "task_id": task_id, "task_name": task_name,
-        "title": title, "data": data or {}, "at": at or utcnow()})
+        "title": title, "data": data or {}, "at": at})
+    if kind in MAIL_KINDS:
+        from . import notifications
+
+        notifications.on_audit(session, instance_id, kind, actor=actor, task_id=task_id, title=title,
+                               data=data or {}, at=at)
 
 
 def open_incident(session: Session, instance_id: int, source: str, exc: BaseException, *,

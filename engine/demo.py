@@ -5,7 +5,9 @@ README; never use them for real accounts.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,22 +36,39 @@ DEMO_STAFF = {
 HQ_USER = ("hq", "总部品质部")
 
 # Demo cases per process key: start data, then the task completions to make, in order;
-# a plan for a process that is not deployed is skipped. ``claim`` leaves the next task claimed.
+# a plan for a process that is not deployed is skipped. ``claim`` leaves the next task of
+# that role claimed. NOW and TODAY stand for the time and date the demo is seeded.
+NOW, TODAY = "@now", "@today"
+_CLASSIFY = {"validity": "valid", "urgency": "medium", "analysis": "现场核实属实", "reply_content": "已安排相关部门处理"}
+_REPAIR = {"contact_phone": "13900002222", "safety_risk": False, "channel": "hotline", "source": "resident"}
 DEMO_CASES: dict[str, list[dict]] = {
-    "service_request": [
-        {"start": {"resident": "张伟", "room": "3栋1201", "phone": "13800001111"}, "steps": []},
-        {"start": {"resident": "李娜", "room": "5栋0302", "phone": "13900002222"},
-         "steps": [("register", {"urgency": "urgent", "content": "卫生间天花板渗水", "items": []})]},
-        {"start": {"resident": "王芳", "room": "1栋0801"},
-         "steps": [("register", {"urgency": "emergency", "content": "电梯困人", "items": []})],
-         "claim": "engineering", "comment": "已通知电梯维保单位到场"},
-        {"start": {"resident": "刘洋", "room": "7栋1502", "phone": "13700003333"},
-         "steps": [("register", {"urgency": "normal", "content": "楼道灯不亮", "items": [35]}),
-                   ("handle", {"result": "更换灯管,已恢复照明"})]},
-        {"start": {"resident": "陈静", "room": "2栋0605"},
-         "steps": [("register", {"urgency": "normal", "content": "门禁卡失效", "items": []}),
-                   ("handle", {"result": "重新授权门禁卡"}),
-                   ("callback", {"rating": "A"})]},
+    "complaint": [
+        {"start": {"resident_name": "张伟", "building_room": "3栋1201", "contact_phone": "13800001111",
+                   "channel": "phone", "content": "楼上装修噪音,夜间施工到十一点", "complained_staff": []},
+         "steps": []},
+        {"start": {"resident_name": "李娜", "building_room": "5栋0302", "contact_phone": "13900002222",
+                   "channel": "visit", "content": "夜间保安巡逻不到位,单元门常开", "complained_staff": ["guard_zhao"]},
+         "steps": [("confirm_receipt", {"confirmed_via": "phone", "contact_person": "客服小王"}),
+                   ("classify", dict(_CLASSIFY, cause="service", service_category="security", urgency="high")),
+                   ("dispatch", {"dispatch_requirements": "今晚起加强巡逻,单元门闭门器两日内修好"})],
+         "claim": "security", "comment": "已与保安队长沟通,今晚加派一人巡逻"},
+        {"start": {"resident_name": "王芳", "building_room": "1栋0801", "contact_phone": "13700003333",
+                   "channel": "letter", "content": "卧室外墙渗水,墙面发霉", "complained_staff": []},
+         "steps": [("confirm_receipt", {"confirmed_via": "phone", "contact_person": "客服小王"}),
+                   ("classify", dict(_CLASSIFY, cause="building_quality"))]},
+    ],
+    "repair": [
+        {"start": dict(_REPAIR, resident_name="刘洋", building_room="7栋1502", content="厨房水管漏水",
+                       repair_category="water_leak"),
+         "steps": [], "claim": "engineering"},
+        {"start": dict(_REPAIR, resident_name="陈静", building_room="2栋0605", content="入户门锁打不开",
+                       repair_category="door_lock"),
+         "steps": [("accept_order", {"technician": "王师傅"}),
+                   ("arrive_site", {"arrived_at": NOW, "diagnosis": "锁芯卡死", "paid_service": False}),
+                   ("repair_work", {"work_done": "更换锁芯", "completed_at": NOW}),
+                   ("signoff", {"work_accepted": True, "signed_by": "陈静"}),
+                   ("cb_phone", {"reached": True, "callback_content": "业主满意", "rating": "A",
+                                 "callback_staff": "客服小王", "callback_date": TODAY})]},
     ],
 }
 
@@ -99,7 +118,10 @@ def _demo_case(session: Session, code: str, n: int, key: str, plan: dict) -> Non
     except NotFound:
         return  # the process is not deployed here
     users = {role: f"{stem}{n}" for role, (stem, _t) in DEMO_STAFF.items()}
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0)
     for task_name, data in plan["steps"]:
+        data = {k: now.isoformat() if v == NOW else now.date().isoformat() if v == TODAY else v
+                for k, v in data.items()}
         task = session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id,
                                                        HumanTask.task_name == task_name)).one()
         complete_task(session, task.id, data, user=users.get(task.lane or "", "demo"))

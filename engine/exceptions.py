@@ -57,5 +57,9 @@ class NotAllowed(EngineError):
     """The operation is not allowed in the record's current state."""
 
 
+class LinkedCaseFailed(NotAllowed):
+    """A case a diagram asked to open (``start_case``) could not start, so the step that asked is refused."""
+
+
 class ScriptError(EngineError):
     """A diagram script or expression was refused or failed in the restricted environment."""

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from .models import HumanTask, User
+from .models import AuditEvent, AuditKind, HumanTask, Instance, User
 from .roles import SUPERVISORS
 from .users import lanes_by_property
 
@@ -30,6 +30,7 @@ class InboxQuery:
     task_name: str | None = None
     overdue: bool = False
     due_soon: bool = False
+    escalated: bool = False
     search: str | None = None
     page: int = 1
     per_page: int = 25
@@ -72,6 +73,11 @@ def is_supervisor(user: User, property_id: int) -> bool:
     return user.is_hq or any(a.property_id == property_id and a.role in SUPERVISORS for a in user.roles)
 
 
+def not_excluded(user: User):
+    """SQL condition: tasks the case data does not exclude ``user`` from (see ``impartiality``)."""
+    return ~HumanTask.excluded_users.contains(f",{user.username},", autoescape=True)
+
+
 def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> InboxPage:
     """One page of the tasks ``user`` may work, most urgent first (no due time last)."""
     visible = visible_condition(session, user)
@@ -81,6 +87,7 @@ def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> Inb
         where = [supervised_condition(user)]
     else:
         where = [or_(HumanTask.assignee == user.username, and_(visible, HumanTask.assignee.is_(None)))]
+    where.append(not_excluded(user))
     if query.property_id:
         where.append(HumanTask.property_id == query.property_id)
     if query.process_key:
@@ -91,6 +98,10 @@ def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> Inb
         where.append(HumanTask.due_at < now)
     if query.due_soon:
         where.append(and_(HumanTask.due_at >= now, HumanTask.due_at < now + DUE_SOON))
+    if query.escalated:  # the case missed a deadline of this very step (a reopened task has a new id)
+        where.append(select(AuditEvent.id).where(
+            AuditEvent.instance_id == HumanTask.instance_id, AuditEvent.kind == AuditKind.ESCALATED,
+            AuditEvent.task_name == HumanTask.task_name).exists())
     if query.search:
         where.append(HumanTask.search_text.contains(query.search.strip(), autoescape=True))
     total = session.scalar(select(func.count()).select_from(HumanTask).where(*where))
@@ -113,6 +124,30 @@ def can_work(session: Session, user: User, task: HumanTask) -> bool:
 def facets(session: Session, user: User) -> tuple[list[str], list[tuple[str, str, str]]]:
     """For the filter lists: the process keys, and (process key, task name, title) of the tasks ``user`` may see."""
     rows = session.execute(select(HumanTask.process_key, HumanTask.task_name, HumanTask.title)
-                           .where(visible_condition(session, user)).distinct()).all()
+                           .where(visible_condition(session, user), not_excluded(user)).distinct()).all()
     tasks = sorted({(r.process_key, r.task_name, r.title) for r in rows})
     return sorted({t[0] for t in tasks}), tasks
+
+
+@dataclass(frozen=True)
+class Notice:
+    at: datetime
+    instance_id: int
+    case_no: str
+    to: str
+    message: str
+
+
+def notices_for(session: Session, user: User, since: datetime, limit: int = 10) -> list[Notice]:
+    """The newest notices diagrams addressed to roles ``user`` holds at the case's property (escalations, reminders)."""
+    scope = lanes_by_property(session, user)
+    conditions = [and_(Instance.property_id == prop_id, AuditEvent.data["to"].as_string().in_(sorted(lanes)))
+                  for prop_id, lanes in scope.items()]
+    if not conditions:
+        return []
+    rows = session.execute(
+        select(AuditEvent.at, AuditEvent.instance_id, Instance.case_no, AuditEvent.data)
+        .join(Instance, Instance.id == AuditEvent.instance_id)
+        .where(AuditEvent.kind == AuditKind.NOTIFIED, AuditEvent.at >= since, or_(*conditions))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
+    return [Notice(r.at, r.instance_id, r.case_no, r.data.get("to", ""), r.data.get("message", "")) for r in rows]

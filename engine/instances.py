@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
-from . import audit, notices, specs, store
+from . import audit, impartiality, linked_cases, notices, specs, store
 from .exceptions import Conflict, FormInvalid, NotAllowed, NotFound
 from .forms import validate_form
 from .models import AuditEvent, AuditKind, HumanTask, Incident, IncidentStatus, Instance, InstanceStatus
@@ -43,6 +43,7 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
         validate_form(version.files.get(start_form), data)
     spec, subprocess_specs = specs.specs_for(version)
     notices.drain()
+    linked_cases.discard()
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine_for(prop))
     instance = Instance(case_no=uuid.uuid4().hex[:40], property_id=prop.id, process_id=version.process_id,
                         version_id=version.id, status=InstanceStatus.RUNNING, state="{}", started_by=user,
@@ -94,7 +95,8 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], *, user:
     """Complete an open user task with form data and run the case to its next wait.
 
     ``data`` is validated against the task's JSON Schema (``FormInvalid``; nothing saved).
-    If ``lanes`` is given, the task's lane must be one of them (``NotAllowed``).
+    If ``lanes`` is given, the task's lane must be one of them (``NotAllowed``); a user the
+    task's ``excludedUsersField`` names is refused too (``NotAllowed``, see ``impartiality``).
     Two users completing the same task: the second gets ``Conflict``.
     """
     now = now or utcnow()
@@ -118,6 +120,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], *, user:
     spec = task.task_spec
     if lanes is not None and spec.lane not in set(lanes):
         raise NotAllowed(f"task '{spec.bpmn_name or spec.name}' belongs to role '{spec.lane}'")
+    impartiality.check_may_complete(task, user)
     form = spec.extensions.get("properties", {}).get(FORM_PROPERTY)
     version = store.version_of(session, instance)
     try:

@@ -14,7 +14,7 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 
 from .exceptions import Problem
-from .packages import FORM_PROPERTY, SPIFF_NS
+from .packages import ESCALATES, FORM_PROPERTY, SPIFF_NS
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
@@ -84,6 +84,15 @@ def owner_id(element, nearest: bool = False) -> str | None:
     return fallback
 
 
+def _owner(element) -> str | None:
+    """The local tag name of the flow element ``element`` belongs to."""
+    element_id = owner_id(element)
+    node = element
+    while node is not None and node.get("id") != element_id:
+        node = node.getparent()
+    return local(node) if node is not None else None
+
+
 def _snippet(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= 60 else text[:57] + "..."
@@ -142,6 +151,18 @@ def _lane_of(node, lanes: dict[str, str | None]) -> str | None:
         parent = parent.getparent()
     outer = _lane_of(parent, lanes) if parent is not None else None
     return outer if outer is not None else lanes.get(node.get("id"))
+
+
+def lint_flags(file: str, root) -> list[Problem]:
+    """Extension properties that are flags must say true or false (anything else would be read silently)."""
+    problems = []
+    for prop in root.iterfind(".//spiffworkflow:property", NS):
+        if prop.get("name") == ESCALATES and (prop.get("value") or "").strip().lower() not in ("true", "false"):
+            problems.append(Problem(file, owner_id(prop), f"property {ESCALATES} must be true or false "
+                                                          f"(found {prop.get('value')!r})"))
+        elif prop.get("name") == ESCALATES and _owner(prop) != "boundaryEvent":
+            problems.append(Problem(file, owner_id(prop), f"property {ESCALATES} belongs on a boundary timer event"))
+    return problems
 
 
 def lint_lanes(file: str, root) -> list[Problem]:

@@ -2,7 +2,8 @@
 
 A package folder holds ``manifest.json``, one or more ``.bpmn`` files, the ``.dmn``
 tables they call and the JSON Schema forms their user tasks name. Forms not in the
-folder are taken from the shared ``forms/`` directory. A manifest looks like::
+folder (task forms and the manifest's ``start_form``) are taken from the shared
+``forms/`` directory. A manifest looks like::
 
     {"key": "complaint", "name": "客户投诉处理", "process_id": "complaint",
      "calls": ["callback"], "parameters": {"confirm_hours": 24}}
@@ -25,6 +26,7 @@ from .exceptions import PackageInvalid, Problem
 MANIFEST = "manifest.json"
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 FORM_PROPERTY = "formJsonSchemaFilename"
+ESCALATES = "escalates"  # on a boundary timer: "false" for a reminder, not a missed deadline
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 # Part of every version hash: a new serializer layout means a new version.
 SERIALIZER_VERSION = "spiff-3.2.0/specless-1"
@@ -126,10 +128,16 @@ def load_folder(folder: Path | str, forms_dir: Path | str | None = None,
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.suffix in (".bpmn", ".dmn", ".json"):
             own[path.name] = path.read_bytes()
-    for diagram in [p for p in own if p.endswith(".bpmn")]:
-        for form in sorted(referenced_forms(own[diagram])):
-            if form not in own and (forms_dir / form).is_file():
-                own[form] = (forms_dir / form).read_bytes()
+    wanted = {form for diagram in own if diagram.endswith(".bpmn") for form in referenced_forms(own[diagram])}
+    try:
+        start_form = json.loads(own.get(MANIFEST, b"{}")).get("start_form")
+    except (ValueError, AttributeError):  # a bad manifest is reported by assemble()
+        start_form = None
+    if isinstance(start_form, str):
+        wanted.add(start_form)
+    for form in sorted(wanted):
+        if form not in own and (forms_dir / form).is_file():
+            own[form] = (forms_dir / form).read_bytes()
     if resolver is None:
         def resolver(key: str) -> ProcessPackage:
             sibling = folder.parent / key

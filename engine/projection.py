@@ -15,6 +15,8 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from . import impartiality
+from .exceptions import NotAllowed
 from .models import HumanTask, Instance, InstanceStatus, Timer
 from .packages import FORM_PROPERTY
 
@@ -27,6 +29,12 @@ class TaskView:
     lane: str | None
     form: str | None
     due_at: datetime | None
+    excluded: str = ""  # users the case data excludes from the task, as ",name,name," ('' for none)
+
+    @property
+    def row(self) -> tuple:
+        """What the task's projection row holds of it (compared to find rows to update)."""
+        return (self.due_at, self.title, self.lane, self.form, self.excluded)
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,14 @@ def waiting_timers(workflow) -> list[TimerView]:
     return timers
 
 
+def _excluded(task) -> str:
+    try:
+        names = impartiality.excluded_users(task)
+    except NotAllowed:
+        return ""  # unreadable data: completing the task will say so
+    return f",{','.join(sorted(names))}," if names else ""
+
+
 def snapshot(workflow) -> Snapshot:
     """Read the open human tasks and waiting timers of a workflow (including its subprocesses)."""
     timers = waiting_timers(workflow)
@@ -101,7 +117,7 @@ def snapshot(workflow) -> Snapshot:
         spec = task.task_spec
         props = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
         tasks.append(TaskView(str(task.id), spec.name, _title(spec), getattr(spec, "lane", None),
-                              props.get(FORM_PROPERTY), due_by_task.get(str(task.id))))
+                              props.get(FORM_PROPERTY), due_by_task.get(str(task.id)), _excluded(task)))
     return Snapshot(workflow.is_completed(), tasks, timers)
 
 
@@ -126,11 +142,11 @@ def apply(session: Session, instance: Instance, before: Snapshot | None, after: 
     running = instance.status == InstanceStatus.RUNNING
 
     if before is None:
-        old_tasks = {r.id: (r.due_at, r.title, r.lane, r.form) for r in session.execute(
+        old_tasks = {r.id: (r.due_at, r.title, r.lane, r.form, r.excluded_users) for r in session.execute(
             _TASK_ROWS, {"instance_id": instance.id})}
         old_timers = {r.id: (r.due_at, r.title) for r in session.execute(_TIMER_ROWS, {"instance_id": instance.id})}
     else:
-        old_tasks = {t.id: (t.due_at, t.title, t.lane, t.form) for t in before.tasks}
+        old_tasks = {t.id: t.row for t in before.tasks}
         old_timers = {t.id: (t.due_at, t.title) for t in before.timers}
     new_tasks = {t.id: t for t in after.tasks} if running else {}
     new_timers = {t.id: t for t in after.timers} if running else {}
@@ -143,13 +159,14 @@ def apply(session: Session, instance: Instance, before: Snapshot | None, after: 
         conn.execute(_DELETE_TASKS, {"ids": gone})
     added = [dict(id=t.id, instance_id=instance.id, property_id=instance.property_id, process_key=process_key,
                   case_no=instance.case_no, task_name=t.name, title=t.title, lane=t.lane, form=t.form,
-                  created_at=instance.updated_at, due_at=t.due_at, assignee=None, search_text=search)
+                  created_at=instance.updated_at, due_at=t.due_at, assignee=None, search_text=search,
+                  excluded_users=t.excluded)
              for tid, t in new_tasks.items() if tid not in old_tasks]
     if added:
         conn.execute(_INSERT_TASKS, added)
-    changed = [{"tid": tid, "due": t.due_at, "title": t.title, "lane": t.lane, "form": t.form}
-               for tid, t in new_tasks.items() if tid in old_tasks and old_tasks[tid] != (t.due_at, t.title, t.lane, t.form)]
-    if changed:  # a new due time, or (after a migration) a new name, lane or form
+    changed = [{"tid": tid, "due": t.due_at, "title": t.title, "lane": t.lane, "form": t.form,
+                "excluded": t.excluded} for tid, t in new_tasks.items() if tid in old_tasks and old_tasks[tid] != t.row]
+    if changed:  # a new due time or exclusion, or (after a migration) a new name, lane or form
         conn.execute(_CHANGE_TASKS, changed)
 
     gone = [tid for tid in old_timers if tid not in new_timers]
@@ -167,14 +184,16 @@ def apply(session: Session, instance: Instance, before: Snapshot | None, after: 
 
 # Built once, executed with parameters: on every step's path.
 _tasks, _timers = HumanTask.__table__, Timer.__table__
-_TASK_ROWS = select(_tasks.c.id, _tasks.c.due_at, _tasks.c.title, _tasks.c.lane, _tasks.c.form).where(
+_TASK_ROWS = select(_tasks.c.id, _tasks.c.due_at, _tasks.c.title, _tasks.c.lane, _tasks.c.form,
+                    _tasks.c.excluded_users).where(
     _tasks.c.instance_id == bindparam("instance_id"))
 _TIMER_ROWS = select(_timers.c.id, _timers.c.due_at, _timers.c.title).where(
     _timers.c.instance_id == bindparam("instance_id"))
 _DELETE_TASKS = delete(_tasks).where(_tasks.c.id.in_(bindparam("ids", expanding=True)))
 _INSERT_TASKS = insert(_tasks)
 _CHANGE_TASKS = update(_tasks).where(_tasks.c.id == bindparam("tid")).values(
-    due_at=bindparam("due"), title=bindparam("title"), lane=bindparam("lane"), form=bindparam("form"))
+    due_at=bindparam("due"), title=bindparam("title"), lane=bindparam("lane"), form=bindparam("form"),
+    excluded_users=bindparam("excluded"))
 _DELETE_TIMERS = delete(_timers).where(_timers.c.id.in_(bindparam("ids", expanding=True)))
 _INSERT_TIMERS = insert(_timers)
 _CHANGE_TIMERS = update(_timers).where(_timers.c.id == bindparam("tid")).values(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from threading import Lock
 
+from .linked_cases import start_case
 from .notices import notify
 from .scripting import make_script_engine
 from .workdays import WorkCalendar, script_helpers
@@ -30,6 +31,7 @@ def script_engine_for(prop):
     if engine is None:
         helpers = script_helpers(calendar_for(prop))
         helpers["notify"] = notify
+        helpers["start_case"] = start_case
         engine = make_script_engine(helpers)
         with _lock:
             for stale in [k for k in _engines if k[0] == prop.id]:

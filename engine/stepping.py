@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.exceptions import WorkflowException
 
-from . import audit, notices, projection
+from . import audit, linked_cases, notices, projection
 from .models import AuditKind, Instance, InstanceStatus, TimerFiring
+from .packages import ESCALATES
 
 _RAN = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
 _MAX_ROUNDS = 50
@@ -57,7 +58,9 @@ def run_engine(session: Session, instance: Instance, workflow, now: datetime,
     for notice in notices.drain():
         audit.record(session, instance.id, AuditKind.NOTIFIED, at=now, data=notice)
     after = projection.snapshot(workflow)
-    return StepResult(record_firings(session, instance, workflow, now, waiting, after, worker), after)
+    fired = record_firings(session, instance, workflow, now, waiting, after, worker)
+    linked_cases.open_requested(session, instance, workflow, now, linked_cases.take())
+    return StepResult(fired, after)
 
 
 def _route_events(session: Session, instance: Instance, workflow, now: datetime) -> None:
@@ -68,6 +71,13 @@ def _route_events(session: Session, instance: Instance, workflow, now: datetime)
         audit.record(session, instance.id, kind, at=now, data={
             "event": type(definition).__name__, "name": getattr(definition, "name", None),
             "code": getattr(definition, "code", None)})
+
+
+def escalates(timer_spec) -> bool:
+    """A boundary timer on a task is a missed deadline (an escalation) unless the diagram marks it
+    ``escalates=false`` (a reminder, a retry, a scheduled close)."""
+    properties = getattr(timer_spec, "extensions", {}).get("properties", {})
+    return properties.get(ESCALATES, "true").strip().lower() != "false"
 
 
 def record_firings(session: Session, instance: Instance, workflow, now: datetime,
@@ -88,7 +98,7 @@ def record_firings(session: Session, instance: Instance, workflow, now: datetime
                                 due_at=view.due_at, fired_at=now, lateness_seconds=lateness, worker=worker))
         audit.record(session, instance.id, AuditKind.TIMER_FIRED, at=now, task_id=view.id, task_name=view.name,
                      title=view.title, data={"due_at": view.due_at.isoformat(), "lateness_seconds": lateness})
-        if view.attached_to:
+        if view.attached_to and escalates(task.task_spec):
             missed = workflow.get_task_from_id(UUID(view.attached_to))
             audit.record(session, instance.id, AuditKind.ESCALATED, at=now, task_id=view.attached_to,
                          task_name=missed.task_spec.name if missed else None,

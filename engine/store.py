@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import notices, projection, specs
+from . import followups, linked_cases, notices, projection, specs
 from .exceptions import Conflict, NotFound
 from .models import HumanTask, Instance
 from .runtime import script_engine_for
@@ -87,6 +87,7 @@ def version_of(session: Session, instance: Instance) -> specs.VersionInfo:
 def load_workflow(session: Session, instance: Instance):
     """The instance's workflow, ready to run (script engine set). The caller should hold the row lock."""
     notices.drain()  # whatever an earlier, failed step collected is not this step's
+    linked_cases.discard()
     with _cache_lock:
         hit = _cache.pop(instance.id, None)
     prop = instance.property  # loaded with the instance by the lock query
@@ -111,6 +112,7 @@ def save(session: Session, instance: Instance, workflow, now: datetime, *, new: 
     read (the row's ``lock_version`` moved on).
     """
     snap = snap or projection.snapshot(workflow)
+    due_before = instance.next_timer_due
     columns = projection.instance_columns(instance, snap, now)
     columns["state"] = dump_state(workflow)
     columns["version_id"] = version_id or instance.version_id
@@ -120,6 +122,8 @@ def save(session: Session, instance: Instance, workflow, now: datetime, *, new: 
         session.flush()
     else:
         _write_instance(session, instance, columns)
+    if columns["next_timer_due"] != due_before:
+        followups.note_due(session, instance.id, columns["next_timer_due"])  # the caller enqueues after commit
     version = version_of(session, instance)
     before = _NO_ROWS if new else rows or _rows.get(workflow)  # None: read the rows from the database
     projection.apply(session, instance, before, snap, version.process_key)

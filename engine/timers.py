@@ -89,7 +89,7 @@ def fire_due_timers(session: Session, now: datetime | None = None, *, limit: int
             session.rollback()
             store.forget(instance_id)
             log.exception("timer sweep: instance %s failed", instance_id)
-            _quarantine(session, instance_id, exc)
+            quarantine(session, instance_id, exc)
             report.failed.append(instance_id)
             continue
         if fired is None:
@@ -100,8 +100,8 @@ def fire_due_timers(session: Session, now: datetime | None = None, *, limit: int
     return report
 
 
-def _quarantine(session: Session, instance_id: int, exc: Exception) -> None:
-    """Record an incident on an instance whose timer step failed, and take it out of the sweep."""
+def quarantine(session: Session, instance_id: int, exc: Exception) -> None:
+    """Record an incident on an instance whose timer step failed, take it out of the sweep; commits."""
     try:
         instance = store.lock_instance(session, instance_id)
         instance.status = InstanceStatus.ERROR

@@ -1,6 +1,8 @@
 """Staff accounts: creation, password checks (Argon2id) and the roles they hold per property."""
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -11,18 +13,21 @@ from .models import Property, RoleAssignment, User
 from .roles import ROLES
 
 _hasher = PasswordHasher()
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Verified when the user does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a real password")
 
 
 def create_user(session: Session, username: str, display_name: str, password: str, *,
                 roles: dict[str, list[str]] | None = None, is_hq: bool = False,
-                is_process_owner: bool = False) -> User:
-    """Add a user; ``roles`` maps property codes to role ids. Flushes."""
+                is_process_owner: bool = False, email: str | None = None) -> User:
+    """Add a user; ``roles`` maps property codes to role ids; ``email`` receives notices. Flushes."""
     if len(password) < 8:
         raise NotAllowed("a password needs at least 8 characters")
+    if email is not None and not _EMAIL.fullmatch(email):
+        raise NotAllowed(f"'{email}' is not an email address")
     user = User(username=username, display_name=display_name, password_hash=_hasher.hash(password),
-                is_hq=is_hq, is_process_owner=is_process_owner)
+                is_hq=is_hq, is_process_owner=is_process_owner, email=email)
     session.add(user)
     session.flush()
     for code, role_ids in (roles or {}).items():

@@ -82,7 +82,7 @@ def validate_package(package: ProcessPackage) -> ParsedPackage:
     for path, root in bpmn.items():
         references = lint.lint_references(path, root) + _resolve(path, root, process_file, decision_file)
         blocked.update(_processes_of(root, references, bad_decisions))
-        problems += references + lint.lint_python(path, root) + lint.lint_lanes(path, root)
+        problems += references + lint.lint_python(path, root) + lint.lint_lanes(path, root) + lint.lint_flags(path, root)
         problems += [Problem(path, element, error) for element, name in lint.referenced_forms(root)
                      if (error := lint.form_problem(name, files))]
     problems += _other_json(package, bpmn.values())

@@ -93,7 +93,10 @@ class WorkCalendar:
 
 
 def script_helpers(calendar: WorkCalendar, now: Callable[[], datetime] | None = None) -> dict[str, Callable]:
-    """Functions diagrams call: ``working_days(n)``, ``hours_from_now(h)``, ``is_working_day(day)``.
+    """Functions diagrams call: ``working_days(n)``, ``hours_from_now(h)``, ``hours_after(when, h)``, ``is_working_day(day)``.
+
+    ``hours_after`` adds ``h`` hours (negative: before) to an ISO time a form gave, a naive
+    one read in the calendar's timezone: "announce 24 hours before ``start_at``".
 
     Results are timezone-aware ISO strings, as SpiffWorkflow's timeDate timers need.
     ``now`` defaults to the current UTC time, read at each call.
@@ -106,7 +109,14 @@ def script_helpers(calendar: WorkCalendar, now: Callable[[], datetime] | None = 
     def hours_from_now(h):
         return (clock().astimezone(calendar.tz) + timedelta(hours=float(h))).isoformat()
 
+    def hours_after(when, h):
+        start = datetime.fromisoformat(str(when))
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=calendar.tz)
+        return (start.astimezone(calendar.tz) + timedelta(hours=float(h))).isoformat()
+
     def is_working_day(day):
         return calendar.is_working_day(_as_date(str(day)[:10]))
 
-    return {"working_days": working_days, "hours_from_now": hours_from_now, "is_working_day": is_working_day}
+    return {"working_days": working_days, "hours_from_now": hours_from_now, "hours_after": hours_after,
+            "is_working_day": is_working_day}

@@ -168,3 +168,85 @@ def as_user(app):
         assert b.login(username).status_code == 302
         return b
     return make
+
+
+# --- production: Redis, an SMTP server, the deadline fixture process -------------------------------------------
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+@pytest.fixture
+def redis_conn():
+    """Redis for RQ (``TEST_REDIS_URL``, default database 1), emptied before and after the test (FLUSHDB)."""
+    from redis.exceptions import RedisError
+
+    from engine.queue import connect
+
+    conn = connect(REDIS_URL)
+    try:
+        conn.ping()
+    except RedisError as exc:
+        if os.environ.get("CI") == "true":
+            raise RuntimeError(f"CI needs Redis at {REDIS_URL}: {exc}") from exc
+        pytest.skip(f"Redis not reachable at {REDIS_URL}; set TEST_REDIS_URL")
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 in this project's test range (5201-5299)."""
+    import socket
+
+    for port in range(5201, 5300):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 5201-5299")
+
+
+class SmtpInbox:
+    """What a test SMTP server received; set ``refuse`` to an SMTP reply to turn mail away."""
+
+    def __init__(self):
+        self.messages: list = []
+        self.refuse: str | None = None
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return self.refuse
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 in this process; yields (inbox, smtp URL)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, f"smtp://127.0.0.1:{controller.port}"
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def deadline_deployed(session, packages_dir):
+    """The ``deadline`` fixture process (a task with a ``delay_seconds`` deadline) deployed to P001 and P002."""
+    from engine.packages import load_folder
+    from engine.processes import store_version
+    from engine.properties import create_property, deploy
+
+    version = store_version(session, load_folder(packages_dir / "deadline")).version
+    deploy(session, version, [create_property(session, "P001", "翠湖花园"), create_property(session, "P002", "滨江苑")])
+    session.commit()
+    return version

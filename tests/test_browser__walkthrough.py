@@ -1,8 +1,9 @@
-"""A whole case in a real browser: registered by the front desk, handled late, escalated, called back, closed.
+"""A whole complaint in a real browser: registered, dispatched, handled late and escalated, verified, called back, closed.
 
-Runs on the fixture process of the same shape as the complaint (register -> the
-department handles under a deadline -> escalation to the supervisor -> callback -> closed).
-Screenshots go to tests/artifacts/.
+The company's own complaint process (processes/complaint) on the app served from a
+thread of this process, so the frozen clock is the server's too: the department's
+3-working-day deadline passes, the timers fire through the engine at the travelled
+time, and the supervisor sees the escalation. Screenshots go to tests/artifacts/.
 """
 from datetime import datetime, timedelta, timezone
 
@@ -14,14 +15,17 @@ from browser import chromium, require_chromium, screenshot, served
 from engine.db import make_engine, make_session_factory
 from engine.migrate import upgrade
 from engine.timers import fire_due_timers
+from library import PROCESSES
 
 PORT = 5143
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))  # a Monday morning
+CST = timezone(timedelta(hours=8))
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=CST)  # a Monday morning
+STAFF = [("fd1", "前台小王", "front_desk"), ("eng1", "工程老李", "engineering"), ("sup1", "客服主任老张", "cs_supervisor")]
 
 
 @pytest.fixture
-def site(tmp_path, packages_dir, fast_hashing):
-    """The app on its own SQLite file with the fixture process deployed, demo-like staff, CSRF on."""
+def site(tmp_path, fast_hashing):
+    """The app on its own SQLite file with the complaint process deployed, staff for each role, CSRF on."""
     require_chromium()
     from engine.packages import load_folder
     from engine.processes import store_version
@@ -34,10 +38,9 @@ def site(tmp_path, packages_dir, fast_hashing):
     upgrade(engine)
     sessions = make_session_factory(engine)
     with sessions() as s:
-        version = store_version(s, load_folder(packages_dir / "service_request")).version
+        version = store_version(s, load_folder(PROCESSES / "complaint")).version
         deploy(s, version, [create_property(s, "P001", "翠湖花园"), create_property(s, "P002", "滨江苑")])
-        for name, display, role in [("fd1", "前台小王", "front_desk"), ("eng1", "工程老李", "engineering"),
-                                    ("sup1", "客服主任老张", "cs_supervisor")]:
+        for name, display, role in STAFF:
             create_user(s, name, display, "password-" + name, roles={"P001": [role]})
         s.commit()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "walk", "ATTACHMENT_DIR": str(tmp_path / "files")})
@@ -58,90 +61,121 @@ def sign_in(browser, base, username):
     return page
 
 
-def test_a_case_from_registration_through_escalation_to_closing(site):
+def complete(page, expect_next: str | None = None):
+    page.get_by_role("button", name="完成任务").click()
+    expect(page.locator(".flash-success")).to_contain_text("已完成")
+    if expect_next:
+        expect(page.locator(".flash-success")).to_contain_text(f"下一步:{expect_next}")
+
+
+def test_a_complaint_from_registration_through_escalation_to_closing(site):
     base, sessions = site
     with time_machine.travel(T0, tick=True) as clock, chromium() as browser:
-        # the front desk registers a complaint-like request from the start form
+        # the front desk registers a phone complaint from the start form
         fd = sign_in(browser, base, "fd1")
         fd.get_by_role("link", name="新建案件").click()
-        fd.get_by_role("link", name="服务请求(测试)").click()
-        fd.get_by_label("业主姓名").fill("张三")
+        fd.get_by_role("link", name="客户投诉处理").click()
+        fd.get_by_label("投诉人(业户姓名)").fill("张三")
         fd.get_by_label("栋房号").fill("3栋1201")
         fd.get_by_label("联系电话").fill("13800001111")
+        fd.get_by_label("投诉方式").select_option("phone")
+        fd.get_by_label("投诉内容").fill("楼道灯坏了一周没人修")
         fd.get_by_role("button", name="登记").click()
-        expect(fd.get_by_role("heading", name="登记请求")).to_be_visible()
+        expect(fd.get_by_role("heading", name="受理确认(告知投诉人)")).to_be_visible()  # straight to its first task
         case_no = fd.locator(".crumbs a").nth(1).inner_text()
+        assert case_no.startswith("TS20261123-")
 
-        # an invalid form shows its errors in place and saves nothing
-        fd.get_by_label("内容").fill("x")
+        # an incomplete form shows its errors in place and saves nothing
         fd.get_by_role("button", name="完成任务").click()
-        expect(fd.locator("#e-urgency")).to_have_text("此项必填。")
-        expect(fd.locator("#e-content")).to_have_text("内容太短。")
+        expect(fd.locator("#e-confirmed_via")).to_have_text("此项必填。")
+        expect(fd.locator("#e-contact_person")).to_have_text("此项必填。")
         screenshot(fd, "task-form-errors")
-        fd.get_by_label("紧急程度").select_option("urgent")
-        fd.get_by_label("内容").fill("投诉:楼上装修噪音,夜间施工")
-        fd.get_by_role("button", name="完成任务").click()
-        expect(fd.locator(".flash-success")).to_contain_text("已完成:登记请求")
+        fd.get_by_label("确认方式").select_option("phone")
+        fd.get_by_label("本投诉联系人").fill("客服小王")
+        complete(fd, "分析投诉并分类答复")
+        # the same person goes on: classify, then dispatch to the responsible department
+        fd.get_by_label("投诉性质").select_option("valid")
+        fd.get_by_label("紧急程度").select_option("medium")
+        fd.get_by_label("投诉原因").select_option("service")
+        fd.get_by_label("服务类别").select_option("facility")
+        fd.get_by_label("投诉内容及原因分析").fill("公共照明灯具损坏,属物业服务不到位")
+        fd.get_by_label("答复投诉人内容").fill("已安排工程部三个工作日内修复")
+        complete(fd, "任务分派(派工单)")
+        fd.get_by_label("处理要求").fill("三个工作日内更换灯具")
+        complete(fd, "工程部处理")
 
-        # the responsible department sees it, with 24 hours to go, and takes it
+        # engineering sees it with three working days to go, and takes it
         eng = sign_in(browser, base, "eng1")
         row = eng.locator("tr", has_text=case_no)
-        expect(row).to_contain_text("上门处理")
-        expect(row).to_contain_text("剩余 23小时59分")
+        expect(row).to_contain_text("工程部处理")
+        expect(row).to_contain_text("剩余 2天23小时")
         screenshot(eng, "inbox")
         row.get_by_role("button", name="认领").click()
         expect(eng.locator("tr", has_text=case_no)).to_contain_text("eng1")
-        eng.get_by_role("link", name="上门处理").click()
-        expect(eng.get_by_label("处理结果")).to_be_visible()
+        eng.get_by_role("link", name="工程部处理").click()
+        expect(eng.get_by_label("调查核实情况")).to_be_visible()
         screenshot(eng, "task-form")
 
-        # the deadline passes: the timer fires at the travelled time, the supervisor gets the case
-        clock.shift(timedelta(hours=25))
+        # three working days pass without a solution: the deadline fires, the supervisor is told
+        clock.move_to(datetime(2026, 11, 26, 9, 5, tzinfo=CST))
         with sessions() as s:
             report = fire_due_timers(s, datetime.now(timezone.utc))
-        assert report.fired >= 1 and not report.failed
+        assert report.fired == 1 and not report.failed
         sup = sign_in(browser, base, "sup1")
+        notices = sup.locator(".notices")
+        expect(notices).to_contain_text(case_no)
+        expect(notices).to_contain_text("3个工作日内未解决")
+        sup.get_by_role("link", name="全项目").click()
+        sup.get_by_label("时限").select_option("escalated")
+        sup.get_by_role("button", name="筛选").click()
         row = sup.locator("tr", has_text=case_no)
-        expect(row).to_contain_text("超时跟进")
+        expect(row).to_contain_text("工程部处理")
         expect(row.locator(".badge-escalated")).to_have_text("已升级")
         screenshot(sup, "inbox-escalated")
-        assert eng.reload().status == 404  # the engineer's task was taken over by the escalation
-        eng.goto(base + "/")
-        expect(eng.locator("tr", has_text=case_no)).to_have_count(0)
 
-        row.get_by_role("link", name="超时跟进").click()
-        expect(sup.locator(".badge.big")).to_contain_text("无时限")
-        sup.get_by_label("跟进措施").fill("已致电业主致歉,安排工程部今日上门")
-        sup.get_by_role("button", name="完成任务").click()
-        expect(sup.locator(".flash-success")).to_contain_text("下一步:电话回访")
+        # the department solves it; the front desk feeds back; the supervisor verifies
+        eng.goto(base + "/")
+        eng.locator("tr", has_text=case_no).get_by_role("link", name="工程部处理").click()
+        eng.get_by_label("处理情况").select_option("solved")
+        eng.get_by_label("调查核实情况").fill("灯具老化烧毁")
+        eng.get_by_label("处理结果").fill("已更换LED灯具")
+        eng.get_by_label("处理人").fill("李工")
+        complete(eng, "跟踪处理结果并反馈业主")
+        fd.goto(base + "/")
+        fd.locator("tr", has_text=case_no).get_by_role("link", name="跟踪处理结果并反馈业主").click()
+        fd.get_by_label("向投诉人反馈的处理结果及理由").fill("灯具已更换,原因是老化烧毁")
+        fd.get_by_label("反馈方式").select_option("phone")
+        complete(fd, "跟踪验证处理结果")
+        sup.goto(base + "/")
+        sup.locator("tr", has_text=case_no).get_by_role("link", name="跟踪验证处理结果").click()
+        sup.get_by_label("处理结果符合要求").check()
+        sup.get_by_label("验证情况").fill("现场查看已亮")
+        complete(sup, "电话回访")
 
         # the callback rates it and the case closes
         fd.goto(base + "/")
         fd.locator("tr", has_text=case_no).get_by_role("link", name="电话回访").click()
-        fd.get_by_label("满意度").select_option("A")
-        fd.get_by_role("button", name="完成任务").click()
-        expect(fd.locator(".flash-success")).to_contain_text("已结案")
+        fd.get_by_label("已联系上业户").check()
+        fd.get_by_label("回访内容及处理结果").fill("业主表示满意")
+        fd.get_by_label("客户满意度").select_option("A")
+        fd.get_by_label("回访人员").fill("客服小王")
+        fd.get_by_label("回访日期").fill("2026-11-26")
+        complete(fd, "已结案")
 
         # the case page: closed, the diagram drawn with its finished path, the whole story on the timeline
-        fd.goto(base + "/")
-        fd.get_by_role("searchbox").fill(case_no)
-        fd.get_by_role("button", name="筛选").click()
-        expect(fd.locator("tr", has_text=case_no)).to_have_count(0)
         with sessions() as s:
             from engine.models import Instance
             case_id = s.query(Instance.id).filter_by(case_no=case_no).scalar()
         fd.goto(f"{base}/cases/{case_id}")
         expect(fd.locator("h1 .status")).to_have_text("已结案")
         expect(fd.locator(".diagram").first).to_have_class("diagram diagram-ready")
-        expect(fd.locator(".diagram .pf-done").first).to_be_visible()
-        assert fd.locator('.diagram [data-element-id="supervisor_review"].pf-done').count() == 1
-        assert fd.locator('.diagram [data-element-id="handle_deadline"].pf-done').count() == 1
+        assert fd.locator('.diagram [data-element-id="handle_engineering"].pf-done').count() == 1
+        assert fd.locator('.diagram [data-element-id="handle_engineering_deadline"].pf-done').count() == 1
         timeline = fd.locator("#timeline .timeline")
         expect(timeline).to_contain_text("前台小王 登记了案件")
-        expect(timeline).to_contain_text("工程老李 认领了“上门处理”")
-        expect(timeline).to_contain_text("时限已到:处理时限")
-        expect(timeline).to_contain_text("已升级:“上门处理”超过时限")
-        expect(timeline).to_contain_text("客服主任老张 完成了“超时跟进”")
+        expect(timeline).to_contain_text("工程老李 认领了“工程部处理”")
+        expect(timeline).to_contain_text("已升级:“工程部处理”超过时限")
+        expect(timeline).to_contain_text("客服主任老张 完成了“跟踪验证处理结果”")
         expect(timeline).to_contain_text("案件已结案")
         fd.get_by_label("添加备注").fill("业主表示满意,归档")
         fd.get_by_role("button", name="备注", exact=True).click()

@@ -5,10 +5,11 @@ from engine.demo import DEMO_PASSWORD, seed, seed_people_and_cases
 from engine.models import HumanTask, Instance, InstanceStatus, User
 from engine.roles import ROLES
 from engine.users import authenticate
+from library import ROOT
 
 
-def test_demo_people_and_cases(session, packages_dir, fast_hashing):
-    seed(session, packages_dir)
+def test_demo_people_and_cases(session, fast_hashing):
+    seed(session, ROOT / "processes")
     logins = seed_people_and_cases(session)
     session.commit()
     users = {u.username: u for u in session.scalars(select(User))}
@@ -18,12 +19,17 @@ def test_demo_people_and_cases(session, packages_dir, fast_hashing):
     assert users["hq"].is_hq and authenticate(session, "frontdesk1", DEMO_PASSWORD) is not None
     assert len(logins) == 15
     statuses = session.execute(select(Instance.status, func.count()).group_by(Instance.status)).all()
-    assert dict(statuses) == {InstanceStatus.RUNNING: 8, InstanceStatus.COMPLETED: 2}
-    lanes = session.execute(select(HumanTask.lane, HumanTask.task_name, HumanTask.assignee)
+    # per property: 3 complaints, 2 repairs (one closed after its callback) and the repair a complaint opened
+    assert dict(statuses) == {InstanceStatus.RUNNING: 10, InstanceStatus.COMPLETED: 2}
+    lanes = session.execute(select(HumanTask.process_key, HumanTask.lane, HumanTask.task_name, HumanTask.assignee)
                             .where(HumanTask.property_id == users["frontdesk1"].roles[0].property_id)).all()
-    assert sorted(lanes, key=str) == sorted([("front_desk", "register", None), ("engineering", "handle", None),
-                                             ("engineering", "handle", "engineer1"),
-                                             ("front_desk", "callback", None)], key=str)
+    assert sorted(lanes, key=str) == sorted([
+        ("complaint", "front_desk", "confirm_receipt", None),  # just registered
+        ("complaint", "security", "handle_security", "security1"),  # dispatched, claimed
+        ("complaint", "front_desk", "track_repair", None),  # building quality: tracking the repair it opened
+        ("repair", "engineering", "accept_order", None),  # ... that repair
+        ("repair", "engineering", "accept_order", "engineer1"),  # a leak, claimed
+    ], key=str)
     assert seed_people_and_cases(session) == []  # a second run adds nothing
     session.commit()
-    assert session.scalar(select(func.count()).select_from(Instance)) == 10
+    assert session.scalar(select(func.count()).select_from(Instance)) == 12

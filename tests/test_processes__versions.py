@@ -74,3 +74,13 @@ def test_manifest_errors_name_the_field(tmp_path):
         _load(folder)
     text = str(err.value)
     assert "process_id" in text and "'key'" in text and "manifest.json" in text
+
+
+def test_start_form_comes_from_the_shared_forms_folder(tmp_path, packages_dir):
+    folder, forms = tmp_path / "processes" / "service_request", tmp_path / "forms"
+    shutil.copytree(packages_dir / "service_request", folder)
+    shutil.copytree(packages_dir / "followup", tmp_path / "processes" / "followup")
+    forms.mkdir()
+    (folder / "sr_start.json").rename(forms / "sr_start.json")
+    package = load_folder(folder)  # default forms folder: processes/../forms
+    assert package.files["sr_start.json"] == (forms / "sr_start.json").read_bytes()

@@ -95,6 +95,9 @@ def test_non_interrupting_reminder_keeps_the_task_open(session, deployed, packag
         assert any(t.data.get("reminded") for t in wf.get_tasks() if t.task_spec.name == "remind")
         notice = session.scalars(select(AuditEvent).where(AuditEvent.kind == AuditKind.NOTIFIED)).one()
         assert notice.data == {"to": "engineering", "message": f"请尽快处理 {case.case_no}"}
+        # the reminder is marked escalates=false: it fired, but nothing was escalated
+        kinds = [e.kind for e in session.scalars(select(AuditEvent).where(AuditEvent.instance_id == case.id))]
+        assert AuditKind.TIMER_FIRED in kinds and AuditKind.ESCALATED not in kinds
 
 
 def test_one_broken_instance_does_not_block_the_sweep(session, deployed, monkeypatch):

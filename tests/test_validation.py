@@ -243,3 +243,11 @@ def test_every_problem_is_reported_not_only_the_first():
     where = {(p.file, p.element_id) for p in problems}
     assert {(MAIN, "flow_urgent"), (MAIN, "fix_deadline"), (MAIN, "flow_done"), (MAIN, "escalate"),
             (MAIN, "register")} <= where
+
+
+@pytest.mark.parametrize("value, words", [("no", "escalates must be true or false (found 'no')"),
+                                           ("false", "escalates belongs on a boundary timer event")])
+def test_escalates_flag_must_be_true_or_false_and_on_a_boundary_timer(value, words):
+    form = '<spiffworkflow:property name="formJsonSchemaFilename" value="repair_fix.json" />'
+    flag = f'<spiffworkflow:property name="escalates" value="{value}" />'
+    assert words in only(problems_of(build({MAIN: [(form, form + flag)]})), MAIN, "fix")

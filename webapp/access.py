@@ -5,7 +5,9 @@ from urllib.parse import urlsplit
 
 from flask import abort, g
 from flask_login import current_user
+from sqlalchemy import select
 
+from engine.assignments import excluded_from
 from engine.inbox import can_work, is_supervisor
 from engine.models import HumanTask, Instance, User
 from engine.users import lanes_by_property, property_ids
@@ -59,6 +61,14 @@ def may_work(task: HumanTask) -> bool:
 
 def supervises(property_id: int) -> bool:
     return is_supervisor(me(), property_id)
+
+
+def my_next_task(case_id: int) -> HumanTask | None:
+    """The case's open task I would do next (my role, not held by someone else, not excluded), if any."""
+    rows = get_session().scalars(select(HumanTask).where(HumanTask.instance_id == case_id)
+                                 .order_by(HumanTask.due_at.is_(None), HumanTask.due_at))
+    return next((t for t in rows if may_work(t) and t.assignee in (None, me().username)
+                 and not excluded_from(t, me().username)), None)
 
 
 def may_own_processes() -> bool:

@@ -20,7 +20,7 @@ from engine.progress import case_progress
 from engine.startable import find_startable, startable
 
 from . import formrender
-from .access import case_or_404, may_work, me
+from .access import case_or_404, may_work, me, my_next_task
 from .db import get_session
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -56,9 +56,9 @@ def start(property_code: str, process_key: str):
                                form_errors=formrender.field_errors(exc).get("")), 400
     session.commit()
     flash(_("Case %(case)s registered.", case=case.case_no), "success")
-    mine = [t for t in session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)) if may_work(t)]
-    if mine:
-        return redirect(url_for("tasks.work", task_id=mine[0].id))
+    mine = my_next_task(case.id)
+    if mine is not None:
+        return redirect(url_for("tasks.work", task_id=mine.id))
     return redirect(url_for(".show", case_id=case.id))
 
 

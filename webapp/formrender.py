@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from engine.exceptions import FormInvalid
@@ -169,19 +170,48 @@ def field_errors(exc: FormInvalid) -> dict[str, str]:
     return errors
 
 
-def titles(files: dict[str, str]) -> dict[str, str]:
-    """Field name -> title over every JSON Schema form of a version (for labelling stored data)."""
-    import json
+class Labels:
+    """How stored data reads on a page, from every JSON Schema form of a version.
 
-    result: dict[str, str] = {}
-    for name, text in sorted(files.items()):
-        if not name.endswith(".json") or name.endswith("manifest.json"):
-            continue
-        try:
-            schema = json.loads(text)
-        except ValueError:
-            continue
-        for field_name, prop in (schema.get("properties") or {}).items() if isinstance(schema, dict) else ():
-            if isinstance(prop, dict) and prop.get("title"):
-                result.setdefault(field_name, prop["title"])
-    return result
+    ``labels.get(field)`` is the field's title; ``labels.value(field, value)`` the value
+    as people read it: a choice's title instead of its code, 是/否 for booleans,
+    lists joined.
+    """
+
+    def __init__(self, files: dict[str, str]):
+        import json
+
+        self.titles: dict[str, str] = {}
+        self.choices: dict[str, dict[str, str]] = {}
+        for name, text in sorted(files.items()):
+            if not name.endswith(".json") or name.endswith("manifest.json"):
+                continue
+            try:
+                schema = json.loads(text)
+            except ValueError:
+                continue
+            for field_name, prop in (schema.get("properties") or {}).items() if isinstance(schema, dict) else ():
+                if not isinstance(prop, dict):
+                    continue
+                if prop.get("title"):
+                    self.titles.setdefault(field_name, prop["title"])
+                options = _choices(prop.get("items", {}) if prop.get("type") == "array" else prop)
+                if options:
+                    self.choices.setdefault(field_name, {str(v): str(t) for v, t in options})
+
+    def get(self, field_name: str, default=None):
+        return self.titles.get(field_name, default)
+
+    def value(self, field_name: str, value) -> str:
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        if isinstance(value, (list, tuple)):
+            return "、".join(self.value(field_name, v) for v in value)
+        if isinstance(value, dict):
+            return "; ".join(f"{self.get(k, k)}: {self.value(k, v)}" for k, v in value.items())
+        return self.choices.get(field_name, {}).get(str(value), str(value))
+
+
+def titles(files: dict[str, str]) -> Labels:
+    """The labels of a version's stored data (field titles and choice titles), see ``Labels``."""
+    return Labels(files)

@@ -5,14 +5,14 @@ page's cases by primary key; it never loads a workflow.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import login_required
 from sqlalchemy import select
 
 from engine import specs
-from engine.inbox import InboxQuery, facets, inbox
+from engine.inbox import InboxQuery, facets, inbox, notices_for
 from engine.models import AuditEvent, AuditKind, Instance, Process, Property
 from engine.roles import SUPERVISORS
 
@@ -21,6 +21,7 @@ from .db import get_session
 
 bp = Blueprint("inbox", __name__)
 VIEWS = ("mine", "team", "property")
+NOTICE_DAYS = timedelta(days=7)  # how far back the inbox shows notices to my roles
 
 
 def _query() -> InboxQuery:
@@ -34,6 +35,7 @@ def _query() -> InboxQuery:
         task_name=task_name or None,
         overdue=args.get("due") == "overdue",
         due_soon=args.get("due") == "soon",
+        escalated=args.get("due") == "escalated",
         search=(args.get("q") or "").strip()[:100] or None,
         page=max(1, args.get("page", 1, type=int)),
         per_page=current_app.config["PER_PAGE"],
@@ -63,7 +65,9 @@ def index():
     summaries = {case.id: summary_text(session, case) for case in cases.values()}
     escalated = set(session.scalars(select(AuditEvent.instance_id).where(
         AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED).distinct())) if ids else set()
+    notices = notices_for(session, user, now - NOTICE_DAYS)
     workable = {row.id for row in page.rows if row.assignee == user.username or row.lane in my_lanes(row.property_id)}
     return render_template("inbox/index.html", page=page, query=query, summaries=summaries, escalated=escalated, props=props,
                            process_names=names, process_keys=process_keys, tasks=tasks, now=now, workable=workable,
+                           notices=notices,
                            supervisor=user.is_hq or any(a.role in SUPERVISORS for a in user.roles))

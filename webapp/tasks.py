@@ -15,7 +15,7 @@ from engine.models import HumanTask, Instance
 from engine.users import holders
 
 from . import formrender
-from .access import case_or_404, may_work, me, my_lanes, safe_next, supervises, task_or_404
+from .access import case_or_404, may_work, me, my_lanes, my_next_task, safe_next, supervises, task_or_404
 from .db import get_session
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -62,13 +62,15 @@ def work(task_id: str):
         session.rollback()
         flash(_("The task could not be completed: %(reason)s", reason=str(exc)), "error")
         return redirect(url_for("inbox.index"))
-    except NotAllowed:
+    except NotAllowed as exc:
         session.rollback()
-        abort(403)
+        flash(_("You may not complete this task: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for(".work", task_id=task_id))
     session.commit()
     flash(_("Done: %(task)s (%(case)s). Next: %(next)s", task=task.title, case=instance.case_no,
             next=instance.current_step or _("case closed")), "success")
-    return redirect(url_for("inbox.index"))
+    mine = my_next_task(instance.id)  # the same person often does the next step (confirm, classify, dispatch)
+    return redirect(url_for(".work", task_id=mine.id) if mine is not None else url_for("inbox.index"))
 
 
 def _assign(task_id: str, action):
@@ -77,7 +79,7 @@ def _assign(task_id: str, action):
     try:
         action(session, task)
         session.commit()
-    except (Conflict, NotFound) as exc:
+    except (Conflict, NotFound, NotAllowed) as exc:
         session.rollback()
         flash(str(exc), "error")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))

@@ -3,6 +3,7 @@ from ..db import Base
 from .casefile import Attachment
 from .audit import AuditEvent, AuditKind, Incident, IncidentStatus
 from .instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
+from .outbox import OutboxMessage, OutboxStatus
 from .process import Deployment, Process, ProcessVersion
 from .property import Property, PropertyParameter
 from .schedule import ScheduledRun
@@ -10,6 +11,6 @@ from .user import RoleAssignment, User
 
 __all__ = [
     "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
-    "Instance", "InstanceStatus", "Process", "ProcessVersion", "Property", "PropertyParameter",
-    "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
+    "Instance", "InstanceStatus", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion", "Property",
+    "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
 ]

@@ -26,6 +26,7 @@ class AuditKind(str, enum.Enum):
     COMMENTED = "commented"
     ATTACHED = "attached"
     MIGRATED = "migrated"
+    CASE_OPENED = "case_opened"
 
 
 def _enum(cls):

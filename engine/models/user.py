@@ -18,6 +18,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))  # where notices go; none: inbox only
     password_hash: Mapped[str] = mapped_column(String(255))
     is_hq: Mapped[bool] = mapped_column(Boolean, default=False)
     is_process_owner: Mapped[bool] = mapped_column(Boolean, default=False)

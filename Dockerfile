@@ -1,0 +1,10 @@
+# The one image every production process runs: web (gunicorn), RQ workers, rq cron, migrations.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PYTHONPATH=/app
+WORKDIR /app
+COPY . .
+RUN pip install --no-cache-dir . && useradd --system --home /app pflow \
+    && mkdir -p /data/attachments && chown pflow /data/attachments
+USER pflow
+EXPOSE 8000
+CMD ["pflow", "health"]

@@ -1,0 +1,51 @@
+"""The production settings, read from the environment when a process starts (never at import).
+
+The whole list (the README's Production section explains each):
+
+``DATABASE_URL``   the database (default: the embedded SQLite file; see ``engine.db``)
+``REDIS_URL``      Redis for the RQ queues; unset means the embedded default (in-process timer loop)
+``SMTP_URL``       ``smtp://user:password@host:587`` (STARTTLS when offered) or ``smtps://…:465``;
+                   unset means development: mail stays in the outbox and goes to the log
+``MAIL_FROM``      sender address of notices (default ``pflow@localhost``)
+``PUBLIC_URL``     base URL of the web app, for links in notices (optional)
+``SWEEP_INTERVAL`` seconds between periodic sweeps (default 30)
+``LOG_FORMAT``     ``json`` (one JSON object a line) or ``text`` (default)
+``LOG_LEVEL``      default ``INFO``
+
+Secrets (the database and SMTP passwords inside the URLs) come only from here.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    mail_from: str = "pflow@localhost"
+    public_url: str | None = None
+    sweep_interval: int = 30
+    log_format: str = "text"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        interval = get("SWEEP_INTERVAL") or "30"
+        if not interval.isdigit() or int(interval) < 1:
+            raise ValueError(f"SWEEP_INTERVAL must be a whole number of seconds, not {interval!r}")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in ("json", "text"):
+            raise ValueError(f"LOG_FORMAT must be 'json' or 'text', not {log_format!r}")
+        return cls(database_url=get("DATABASE_URL"), redis_url=get("REDIS_URL"), smtp_url=get("SMTP_URL"),
+                   mail_from=get("MAIL_FROM") or cls.mail_from, public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
+                   sweep_interval=int(interval), log_format=log_format, log_level=(get("LOG_LEVEL") or "INFO").upper())

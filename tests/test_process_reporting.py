@@ -1,0 +1,129 @@
+"""Reporting to HQ: category-1 incidents within 24 hours, the monthly report by the 10th, next month's callback list."""
+from datetime import datetime, timezone
+
+import pytest
+
+from engine.models import InstanceStatus
+from engine.schedules import start_due_schedules
+from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
+from test_process_complaint import COMPLAINT
+from test_process_repair import REPORT
+
+FIRE = {"incident_type": "fire", "occurred_at": "2026-11-23T07:30:00+08:00", "location": "2栋配电间",
+        "description": "电缆起火,已扑灭", "loss_amount": 1200}
+
+
+def scheduled(session, clock, when) -> list[Case]:
+    clock.move_to(when)
+    return [Case(session, i) for i in start_due_schedules(session, datetime.now(timezone.utc))]
+
+
+# --- category-1 incidents --------------------------------------------------------------------------
+
+@pytest.fixture
+def incidents(session, fast_validation, clock):
+    deploy_library(session, "incident_report")
+
+
+def test_category1_incident_reported_to_hq_within_24_hours(session, incidents, clock):
+    case = Case.start(session, "incident_report", FIRE, user="mgr1")
+    task = case.tasks()["write_report"]
+    assert task.lane == "manager" and task.due_at == at(2026, 11, 24, 7, 30)  # 24 hours after it happened
+    clock.move_to(at(2026, 11, 23, 16))
+    case.complete("write_report", {"report_text": "配电间电缆老化起火", "measures": "已更换电缆"}, user="mgr1")
+    assert case.tasks()["hq_review"].lane == "hq"
+    case.complete("hq_review", {"hq_instructions": "全面排查电缆"}, user="hq1")
+    assert case.instance.status == InstanceStatus.COMPLETED
+    assert fire(session, clock, at(2026, 11, 25)) == 0 and case.escalated() == []
+
+
+def test_category1_incident_not_reported_in_24_hours_is_flagged_to_hq(session, incidents, clock):
+    case = Case.start(session, "incident_report", FIRE, user="mgr1")
+    assert fire(session, clock, at(2026, 11, 24, 7, 29)) == 0
+    assert fire(session, clock, at(2026, 11, 24, 7, 30, 1)) == 1
+    assert case.escalated() == ["write_report"]
+    assert "未在24小时内上报" in case.notices("hq")[0] and "P001" in case.notices("hq")[0]
+    assert "请立即上报" in case.notices("manager")[0]
+    assert case.open() == {"write_report"}
+
+
+@pytest.mark.parametrize("incident_type, loss, category1", [
+    ("property_loss", 3000, True), ("property_loss", 2999, False), ("other", 5000, True),
+    ("theft", 0, True), ("media", 0, True), ("other", 100, False)])
+def test_the_incident_table_decides_what_goes_to_hq(session, incidents, incident_type, loss, category1):
+    case = Case.start(session, "incident_report", {**FIRE, "incident_type": incident_type, "loss_amount": loss})
+    assert case.open() == ({"write_report"} if category1 else {"record_internal"})
+
+
+# --- the monthly report ----------------------------------------------------------------------------
+
+MONTHLY = {"business_summary": "运行正常", "complaints_received": 4, "complaints_valid": 3, "complaints_solved": 3,
+           "repairs": 40, "repairs_on_time": 39, "incidents": 0, "satisfaction_rate": 95}
+
+
+@pytest.fixture
+def monthly(session, fast_validation, clock):
+    deploy_library(session, "monthly_report", properties=("P001", "P002"))
+
+
+def test_monthly_report_starts_on_the_first_and_reaches_hq_by_the_10th(session, monthly, clock):
+    cases = scheduled(session, clock, at(2026, 12, 1, 9, 0, 1))
+    assert len(cases) == 2 and all(c.case_no.startswith("YB") for c in cases)
+    case = cases[0]
+    task = case.tasks()["write_monthly"]
+    assert task.lane == "manager" and task.due_at == at(2026, 12, 10, 18)
+    assert case.data()["report_month"] == "2026-11"
+    clock.move_to(at(2026, 12, 9, 17))
+    case.complete("write_monthly", MONTHLY, user="mgr1")
+    case.complete("review_monthly", {"hq_comments": "已汇总"}, user="hq1")
+    assert case.instance.status == InstanceStatus.COMPLETED
+    assert fire(session, clock, at(2026, 12, 12)) == 1  # only the other property's report is chased
+    assert case.escalated() == []
+
+
+def test_late_monthly_report_is_chased_every_day_and_hq_told(session, monthly, clock):
+    [case, _] = scheduled(session, clock, at(2026, 12, 1, 9, 0, 1))
+    assert fire(session, clock, at(2026, 12, 10, 17, 59)) == 0
+    assert fire(session, clock, at(2026, 12, 10, 18, 0, 1)) == 2  # both properties are late
+    assert "2026-11 月报已逾期" in case.notices("manager")[0] and "月报逾期未报" in case.notices("hq")[0]
+    assert fire(session, clock, at(2026, 12, 11, 18, 0, 1)) == 2  # and chased again the next day
+    assert len(case.notices("manager")) == 2 and case.open() == {"write_monthly"}
+    case.complete("write_monthly", MONTHLY, user="mgr1")
+    assert case.open() == {"review_monthly"}
+    assert fire(session, clock, at(2026, 12, 12, 18, 0, 1)) == 1  # chasing stops once it is in
+
+
+# --- next month's callback list --------------------------------------------------------------------
+
+@pytest.fixture
+def callbacks(session, fast_validation, clock):
+    deploy_library(session, "callback_list", "complaint", "repair")
+
+
+def test_residents_who_gave_feedback_this_month_are_called_back_next_month(session, callbacks, clock):
+    complaint = Case.start(session, "complaint", COMPLAINT)
+    repair = Case.start(session, "repair", {**REPORT, "resident_name": "李四"})
+    [case] = scheduled(session, clock, at(2026, 12, 1, 9, 0, 1))
+    assert case.case_no.startswith("HFMD")
+    listed = case.data()["residents"]
+    assert [r["case_no"] for r in listed] == [complaint.case_no, repair.case_no]
+    assert [r["resident_name"] for r in listed] == ["张三", "李四"]
+    task = case.tasks()["monthly_callbacks"]
+    assert task.lane == "cs_supervisor" and task.due_at == at(2026, 12, 15, 9, 0, 1)  # 10 working days
+    case.complete("monthly_callbacks", {"callback_staff": "客服主任", "results": [
+        {"case_no": complaint.case_no, "reached": True, "rating": "C", "callback_content": "灯又坏了"},
+        {"case_no": repair.case_no, "reached": True, "rating": "A"}]}, user="sup1")
+    assert case.data()["dissatisfied"] == [complaint.case_no] and case.data()["satisfaction_rate"] == 50.0
+    assert case.tasks()["follow_up"].lane == "manager"
+
+
+def test_month_without_feedback_has_no_callbacks(session, callbacks, clock):
+    [case] = scheduled(session, clock, at(2026, 12, 1, 9, 0, 1))
+    assert case.instance.status == InstanceStatus.COMPLETED and case.open() == set()
+
+
+def test_monthly_callbacks_not_done_in_time_go_to_the_manager(session, callbacks, clock):
+    Case.start(session, "complaint", COMPLAINT)
+    [case] = scheduled(session, clock, at(2026, 12, 1, 9, 0, 1))
+    assert fire(session, clock, at(2026, 12, 15, 9, 0, 2)) >= 1
+    assert case.escalated() == ["monthly_callbacks"] and "未按时完成" in case.notices("manager")[0]

@@ -1,0 +1,102 @@
+"""Upgrades on deploy: a database made by the first migration, with cases in it, upgrades to the latest."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from sqlalchemy import inspect, select, text
+
+from engine.db import make_engine, make_session_factory
+from engine.migrate import upgrade
+
+from conftest import PG_URL
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank_engine(request, tmp_path, db_engine):
+    """An empty database: a SQLite file, or a schema of its own in the test PostgreSQL database (``db_engine``)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        yield engine
+        engine.dispose()
+        return
+    with db_engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS upgrade_test CASCADE"))
+        conn.execute(text("CREATE SCHEMA upgrade_test"))
+    engine = make_engine(PG_URL, connect_args={"options": "-csearch_path=upgrade_test"})
+    yield engine
+    engine.dispose()
+    with db_engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA upgrade_test CASCADE"))
+
+
+def _copy_into_old_schema(source, target) -> None:
+    """Copy every row of ``source`` (latest schema) into ``target``, keeping only the columns ``target`` has."""
+    from sqlalchemy import column, insert, table
+
+    from engine.db import Base
+
+    old = inspect(target)
+    columns = {name: [c["name"] for c in old.get_columns(name)] for name in old.get_table_names()}
+    with source.connect() as src, target.begin() as dst:
+        for full in Base.metadata.sorted_tables:
+            if full.name not in columns:
+                continue
+            names = columns[full.name]
+            rows = src.execute(select(*[full.c[n] for n in names])).mappings().all()
+            if rows:
+                dst.execute(insert(table(full.name, *[column(n, full.c[n].type) for n in names])),
+                            [dict(r) for r in rows])
+            if target.dialect.name == "postgresql" and "id" in names and full.c.id.type.python_type is int:
+                dst.execute(text(f"SELECT setval(pg_get_serial_sequence('{full.name}', 'id'), "
+                                 f"(SELECT coalesce(max(id), 0) + 1 FROM {full.name}), false)"))
+
+
+@pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
+def test_a_database_of_the_first_migration_upgrades_with_its_cases(blank_engine, packages_dir, tmp_path):
+    from engine import specs, store
+    from engine.instances import start_instance
+    from engine.models import AuditEvent, AuditKind, HumanTask, Instance, OutboxMessage
+    from engine.packages import load_folder
+    from engine.processes import store_version
+    from engine.properties import create_property, deploy
+    from engine.timers import fire_due_timers
+    from engine.users import create_user
+
+    # a case as the first release stored it: made by the engine, then copied into a schema at revision 0001
+    scratch = make_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
+    upgrade(scratch)
+    with make_session_factory(scratch)() as session, time_machine.travel(T0, tick=False):
+        version = store_version(session, load_folder(packages_dir / "deadline")).version
+        deploy(session, version, [create_property(session, "P001", "翠湖花园")])
+        case = start_instance(session, "P001", "deadline", {"delay_seconds": 3600, "room": "8-808"}, user="fd1")
+        session.commit()
+        case_id, case_no = case.id, case.case_no
+    upgrade(blank_engine, "0001")
+    assert "users" not in inspect(blank_engine).get_table_names()
+    _copy_into_old_schema(scratch, blank_engine)
+    scratch.dispose()
+    store._cache.clear()
+    specs._versions.clear()
+
+    upgrade(blank_engine)  # what `pflow init-db` runs on deploy
+    assert {"users", "role_assignments", "scheduled_runs", "outbox"} <= set(inspect(blank_engine).get_table_names())
+    assert "email" in {c["name"] for c in inspect(blank_engine).get_columns("users")}
+
+    with make_session_factory(blank_engine)() as session:
+        case = session.get(Instance, case_id)
+        assert (case.case_no, case.summary, case.next_timer_due) == (case_no, {"room": "8-808"},
+                                                                    T0 + timedelta(hours=1))
+        assert session.scalars(select(HumanTask.title).where(HumanTask.instance_id == case_id)).all() == ["上门处理"]
+        create_user(session, "sup1", "王主管", "password1", roles={"P001": ["cs_supervisor"]},
+                    email="sup1@example.com")
+        session.commit()
+        # the old case runs on under the new schema: its deadline fires, escalates and mails the supervisor
+        assert fire_due_timers(session, T0 + timedelta(hours=1, minutes=1)).fired == 1
+        assert session.scalars(select(HumanTask.task_name).where(HumanTask.instance_id == case_id)).all() == ["review"]
+        assert session.scalars(select(OutboxMessage.address)).all() == ["sup1@example.com"]
+        kinds = session.scalars(select(AuditEvent.kind).where(AuditEvent.instance_id == case_id)).all()
+        assert kinds[0] == AuditKind.STARTED and AuditKind.ESCALATED in kinds
+    store._cache.clear()
+    specs._versions.clear()
