@@ -28,24 +28,31 @@ def _bytes(content: str | bytes) -> bytes:
     return content.encode("utf-8") if isinstance(content, str) else content
 
 
+def _start_form(manifest: str | bytes | None) -> str | None:
+    try:
+        start = json.loads(manifest).get("start_form")
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return start if isinstance(start, str) else None
+
+
+def _forms_of(files: dict[str, str | bytes]) -> set[str]:
+    """Forms a set of files names: its diagrams' task forms and its manifest's start form."""
+    named = {form for path, text in files.items() if path.endswith(".bpmn") for form in referenced_forms(_bytes(text))}
+    return named | ({_start_form(files[MANIFEST])} - {None} if MANIFEST in files else set())
+
+
 def _called_forms(files: dict[str, str | bytes]) -> set[str]:
-    """Forms named by the bundled (called) diagrams."""
-    return {form for path, text in files.items() if path.startswith(CALLS) and path.endswith(".bpmn")
-            for form in referenced_forms(_bytes(text))}
+    """Forms named by the bundled (called) packages."""
+    called = {p: t for p, t in files.items() if p.startswith(CALLS)}
+    forms = {form for path, text in called.items() if path.endswith(".bpmn") for form in referenced_forms(_bytes(text))}
+    return forms | {f for path, text in called.items() if path.endswith("/" + MANIFEST) if (f := _start_form(text))}
 
 
 def editable_files(files: dict[str, str]) -> dict[str, str]:
     """The package's own files among a version's files: no bundled call, no form only a called diagram uses."""
     own = {p: t for p, t in files.items() if not p.startswith(CALLS)}
-    used = set()
-    for path, text in own.items():
-        if path.endswith(".bpmn"):
-            used |= referenced_forms(_bytes(text))
-    try:
-        start = json.loads(own[MANIFEST]).get("start_form")
-    except (KeyError, ValueError, AttributeError):
-        start = None
-    only_called = _called_forms(files) - used - {start}
+    only_called = _called_forms(files) - _forms_of(own)
     return {p: t for p, t in own.items() if p not in only_called}
 
 
@@ -56,10 +63,9 @@ def bundled_resolver(session: Session, files: dict[str, str | bytes]):
         own = {p[len(prefix):]: _bytes(t) for p, t in files.items() if p.startswith(prefix)}
         if MANIFEST not in own:
             return _latest_package(session, key)
-        for diagram in [p for p in own if p.endswith(".bpmn")]:
-            for form in referenced_forms(own[diagram]):
-                if form in files:
-                    own.setdefault(form, _bytes(files[form]))
+        for form in _forms_of(own):
+            if form in files:
+                own.setdefault(form, _bytes(files[form]))
         return assemble(own, resolve, origin=prefix.rstrip("/"))
     return resolve
 

@@ -82,3 +82,19 @@ def test_a_deployment_refuses_whole_when_a_property_changed_meanwhile(session, d
     assert running == {p1.id: deployed.id, p2.id: v2.id}
     with pytest.raises(Conflict, match="nothing was rolled back"):
         roll_back(session, p2, "service_request", expected_version_id=deployed.id)
+
+
+def test_the_real_repair_process_keeps_its_called_callback_and_forms(session):
+    """processes/repair calls callback: its forms (also the start form) stay bundled, not the owner's to edit."""
+    from conftest import ROOT
+    from engine.packages import load_folder
+    from engine.processes import store_version
+
+    v1 = store_version(session, load_folder(ROOT / "processes" / "repair"), author="seed", message="v1").version
+    own = editable_files(v1.files)
+    assert "callback_start.json" in v1.files and "callback_start.json" not in own
+    assert "repair_start.json" in own and not any(p.startswith("calls/") for p in own)
+    own["repair.bpmn"] = own["repair.bpmn"].replace('name="维修施工"', 'name="维修"')
+    v2 = save_edit(session, v1, own, author="owner1", message="rename").version
+    assert set(v2.files) == set(v1.files)
+    assert [p for p in v1.files if v1.files[p] != v2.files[p]] == ["repair.bpmn"]

@@ -195,6 +195,15 @@ async function collect() {
   return out;
 }
 
+// Centre the view on an element at a zoom where its label can be read.
+function focusOn(modeler, element) {
+  const canvas = modeler.get('canvas');
+  canvas.zoom(Math.max(canvas.zoom(), 0.9));
+  const box = canvas.viewbox();
+  canvas.viewbox({ x: element.x + element.width / 2 - box.width / 2, y: element.y + element.height / 2 - box.height / 2,
+    width: box.width, height: box.height });
+}
+
 function clearProblems() {
   for (const f of files.values()) {
     f.tab.classList.remove('has-problems');
@@ -213,6 +222,7 @@ function showProblems(problems) {
   clearProblems();
   const list = problemsBox.querySelector('ul');
   let first = null;
+  let firstElement = null;
   for (const problem of problems) {
     const f = files.get(problem.file);
     const item = document.createElement('li');
@@ -221,10 +231,14 @@ function showProblems(problems) {
     where.textContent = problem.file + (problem.element_id ? ' › ' + problem.element_id : '');
     item.append(where, document.createTextNode(': ' + problem.message));
     list.appendChild(item);
+    for (const [path, other] of files) {  // a problem of a form a task names: mark the form's tab too
+      if (path !== problem.file && problem.message.includes(path)) other.tab.classList.add('has-problems');
+    }
     if (!f) continue;
     f.tab.classList.add('has-problems');
     first = first || problem.file;
     const element = f.modeler && problem.element_id && f.modeler.get('elementRegistry').get(problem.element_id);
+    if (element && element.businessObject.name) where.textContent = problem.file + ' › ' + element.businessObject.name;
     if (element) {
       f.modeler.get('canvas').addMarker(element.id, 'pf-invalid');
       f.marked.push(element.id);
@@ -233,16 +247,20 @@ function showProblems(problems) {
       badge.title = problem.message;
       badge.textContent = '!';
       f.modeler.get('overlays').add(element.id, 'pf-problem', { position: { top: -10, right: 10 }, html: badge });
+      if (!firstElement) firstElement = [f, element];
     }
     where.addEventListener('click', () => {
       select(problem.file);
-      if (element) f.modeler.get('selection').select(element);
+      if (element) { f.modeler.get('selection').select(element); focusOn(f.modeler, element); }
       else if (f.textarea) f.textarea.focus();
     });
   }
   problemsBox.querySelector('.problems-title').textContent = format(T.problems, { n: problems.length });
   problemsBox.hidden = false;
-  if (first) select(first);
+  if (firstElement) {
+    select(firstElement[0].tab.dataset.path);
+    focusOn(firstElement[0].modeler, firstElement[1]);
+  } else if (first) select(first);
 }
 
 async function save(force) {
