@@ -34,6 +34,7 @@ DEMO_STAFF = {
     "quality": ("quality", "品质"),
 }
 HQ_USER = ("hq", "总部品质部")
+OWNER_USER = ("owner", "流程负责人")  # edits the diagrams (a process owner, no property role)
 
 # Demo cases per process key: start data, then the task completions to make, in order;
 # a plan for a process that is not deployed is skipped. ``claim`` leaves the next task of
@@ -103,6 +104,8 @@ def seed_people_and_cases(session: Session) -> list[str]:
             logins.append(f"{stem}{n} ({code} {role})")
     create_user(session, HQ_USER[0], HQ_USER[1], DEMO_PASSWORD, is_hq=True)
     logins.append(f"{HQ_USER[0]} (HQ, every property)")
+    create_user(session, OWNER_USER[0], OWNER_USER[1], DEMO_PASSWORD, is_process_owner=True)
+    logins.append(f"{OWNER_USER[0]} (process owner)")
     for n, (code, _name) in enumerate(DEMO_PROPERTIES, start=1):
         for key, plans in DEMO_CASES.items():
             for plan in plans:

@@ -158,7 +158,7 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
         expect(owner.get_by_role("heading", name="第 1 版 → 第 2 版的改动")).to_be_visible()
         added = owner.locator(".change-added", has_text="类型: 用户任务")
         expect(added).to_contain_text("现场核实")
-        expect(added).to_contain_text("泳道: engineering")
+        expect(added).to_contain_text("泳道: 工程部 (engineering)")
         expect(added).to_contain_text("表单: sr_check.json")
         expect(owner.locator(".change-added", has_text="sr_check.json").first).to_be_visible()
         screenshot(owner, "version-diff")

@@ -157,7 +157,7 @@ def test_owner_adds_a_step_to_the_repair_process_hq_deploys_it_to_one_property_o
         owner.locator("tr#v2").get_by_role("link", name="改动").click()
         added = owner.locator(".change-added", has_text="类型: 用户任务")
         expect(added).to_contain_text("安全措施确认")
-        expect(added).to_contain_text("泳道: engineering")
+        expect(added).to_contain_text("泳道: 工程部 (engineering)")
         expect(owner.locator(".change-changed", has_text="f_free")).to_contain_text("到: 维修施工 → 安全措施确认")
         screenshot(owner, "repair-version-diff")
 

@@ -6,6 +6,8 @@ from lxml import etree
 
 from engine.lint import NS
 
+from .display import role_label
+
 _XML = etree.XMLParser(resolve_entities=False, no_network=True)
 FACTS = {  # engine.versiondiff's fact names
     "type": _l("type"), "name": _l("name"), "lane": _l("lane"), "form": _l("form"), "timer": _l("timer"),
@@ -65,6 +67,9 @@ class Names:
             return str(FACTS.get(detail, detail))
         if name in REFERENCES:
             rest = " → ".join(self.of(part) for part in rest.split(" → "))
+        elif name == "lane":
+            rest = " → ".join(f"{role_label(part)} ({part})" if role_label(part) != part else part
+                              for part in rest.split(" → "))
         elif name == "type":
             rest = " → ".join(str(TYPES.get(part, part)) for part in rest.split(" → "))
         return f"{FACTS[name]}{sep}{rest}"
