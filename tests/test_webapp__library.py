@@ -110,3 +110,12 @@ def test_csrf_protects_the_json_save(app, owners, web_config, session_factory):
                            headers={"X-CSRFToken": header})
     assert response.status_code == 201
     guarded.extensions["pflow_engine"].dispose()
+
+
+def test_the_owner_pages_speak_english_on_request(as_user, owners):
+    owner = as_user("owner1")
+    page = owner.get("/processes/?lang=en").get_data(as_text=True)
+    assert "Edit a process in the modeler" in page and "流程库" not in page
+    edit = owner.get(f"{BASE}/edit").get_data(as_text=True)
+    assert 'data-lang="en"' in edit and "Validate and save as a new version" in edit
+    assert "Move running cases to version 1" in owner.get(f"{BASE}/migrate").get_data(as_text=True)
