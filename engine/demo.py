@@ -34,6 +34,7 @@ DEMO_STAFF = {
     "quality": ("quality", "品质"),
 }
 HQ_USER = ("hq", "总部品质部")
+ADMIN_USER = ("admin", "运维管理员")  # the operations page
 
 # Demo cases per process key: start data, then the task completions to make, in order;
 # a plan for a process that is not deployed is skipped. ``claim`` leaves the next task of
@@ -103,6 +104,8 @@ def seed_people_and_cases(session: Session) -> list[str]:
             logins.append(f"{stem}{n} ({code} {role})")
     create_user(session, HQ_USER[0], HQ_USER[1], DEMO_PASSWORD, is_hq=True)
     logins.append(f"{HQ_USER[0]} (HQ, every property)")
+    create_user(session, ADMIN_USER[0], ADMIN_USER[1], DEMO_PASSWORD, is_admin=True)
+    logins.append(f"{ADMIN_USER[0]} (operations page)")
     for n, (code, _name) in enumerate(DEMO_PROPERTIES, start=1):
         for key, plans in DEMO_CASES.items():
             for plan in plans:
