@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import select
 
+from engine.instances import start_instance
 from engine.models import HumanTask, Instance
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -78,3 +79,12 @@ def test_comments_and_attachments(session, as_user, app):
     assert as_user("eng1").get(link).status_code == 200    # same property
     page = fd.get(f"/cases/{case.id}").get_data(as_text=True)
     assert page.count("?download=1\">") == 1
+
+
+def test_a_case_number_in_a_mail_link_leads_to_the_case_page_for_those_who_may_see_it(session, as_user):
+    case = start_instance(session, "P001", "service_request", {"resident": "张三", "room": "1-101"}, user="fd1")
+    session.commit()
+    response = as_user("fd1").get(f"/cases/{case.case_no}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case.id}")
+    assert as_user("fd1").get("/cases/TS20990101-999999").status_code == 404
+    assert as_user("fd2").get(f"/cases/{case.case_no}", follow_redirects=True).status_code == 404  # P002 staff

@@ -15,7 +15,7 @@ from engine.audit import events_of
 from engine.casefiles import FileStore, add_comment, attach, attachments_of
 from engine.exceptions import FormInvalid, NotAllowed
 from engine.instances import start_instance
-from engine.models import Attachment, HumanTask, Property, User
+from engine.models import Attachment, HumanTask, Instance, Property, User
 from engine.progress import case_progress
 from engine.startable import find_startable, startable
 
@@ -60,6 +60,16 @@ def start(property_code: str, process_key: str):
     if mine is not None:
         return redirect(url_for("tasks.work", task_id=mine.id))
     return redirect(url_for(".show", case_id=case.id))
+
+
+@bp.route("/<case_no>")
+@login_required
+def by_number(case_no: str):
+    """A case by its number (the links in notice mails): on to its page, where access is checked."""
+    case_id = get_session().scalar(select(Instance.id).where(Instance.case_no == case_no))
+    if case_id is None:
+        abort(404)
+    return redirect(url_for(".show", case_id=case_id))
 
 
 @bp.route("/<int:case_id>")
