@@ -71,11 +71,15 @@ def test_comments_and_attachments(session, as_user, app):
     assert fd.get(link + "?download=1").headers["Content-Disposition"].startswith("attachment")
     refused = fd.post(f"/cases/{case.id}/attachments", follow_redirects=True, content_type="multipart/form-data",
                       data={"file": [(io.BytesIO(b"MZ\x90\0 not an image"), "photo.jpg")]})
-    assert "未上传任何文件" in refused.get_data(as_text=True) and "photo.jpg" in refused.get_data(as_text=True)
+    assert "未上传任何文件" in refused.get_data(as_text=True)
+    assert "“photo.jpg”不是允许的照片或 PDF 类型" in refused.get_data(as_text=True)  # the engine's refusal, in Chinese
     app.config["ATTACHMENT_MAX_BYTES"] = 10
     refused = fd.post(f"/cases/{case.id}/attachments", follow_redirects=True, content_type="multipart/form-data",
                       data={"file": [(io.BytesIO(PNG), "big.png")]})
-    assert "big.png" in refused.get_data(as_text=True) and "at most" in refused.get_data(as_text=True)
+    assert "“big.png”大小为" in refused.get_data(as_text=True) and "每个文件不得超过" in refused.get_data(as_text=True)
+    english = fd.post(f"/cases/{case.id}/attachments?lang=en", follow_redirects=True, content_type="multipart/form-data",
+                      data={"file": [(io.BytesIO(PNG), "big.png")]})
+    assert "a file may be at most" in english.get_data(as_text=True)
     assert as_user("eng1").get(link).status_code == 200    # same property
     page = fd.get(f"/cases/{case.id}").get_data(as_text=True)
     assert page.count("?download=1\">") == 1

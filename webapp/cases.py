@@ -22,6 +22,7 @@ from engine.startable import find_startable, startable
 from . import formrender
 from .access import case_or_404, may_work, me, my_next_task
 from .db import get_session
+from .messages import explain
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -113,7 +114,7 @@ def comment(case_id: int):
         session.commit()
     except NotAllowed as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
     return redirect(url_for(".show", case_id=case.id) + "#timeline")
 
 
@@ -136,7 +137,7 @@ def upload(case_id: int):
         session.rollback()
         for row in stored:
             files.delete(row.storage_key)
-        flash(_("Nothing was attached: %(reason)s", reason=str(exc)), "error")
+        flash(_("Nothing was attached: %(reason)s", reason=explain(exc)), "error")
     else:
         if stored:
             flash(_("%(n)d file(s) attached.", n=len(stored)), "success")

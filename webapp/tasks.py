@@ -17,6 +17,7 @@ from engine.users import holders
 from . import formrender
 from .access import case_or_404, may_work, me, my_lanes, my_next_task, safe_next, supervises, task_or_404
 from .db import get_session
+from .messages import explain
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -60,11 +61,11 @@ def work(task_id: str):
         return _render(task, instance, schema, values=data, errors=formrender.field_errors(exc), status=400)
     except (Conflict, NotFound) as exc:
         session.rollback()
-        flash(_("The task could not be completed: %(reason)s", reason=str(exc)), "error")
+        flash(_("The task could not be completed: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for("inbox.index"))
     except NotAllowed as exc:
         session.rollback()
-        flash(_("You may not complete this task: %(reason)s", reason=str(exc)), "error")
+        flash(_("You may not complete this task: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for(".work", task_id=task_id))
     session.commit()
     flash(_("Done: %(task)s (%(case)s). Next: %(next)s", task=task.title, case=instance.case_no,
@@ -81,7 +82,7 @@ def _assign(task_id: str, action):
         session.commit()
     except (Conflict, NotFound, NotAllowed) as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
 
 
