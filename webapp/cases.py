@@ -48,6 +48,9 @@ def start(property_code: str, process_key: str):
     if request.method == "GET":
         return render_template("cases/start.html", entry=entry, schema=schema, fields=formrender.fields(schema))
     data = formrender.read(schema, request.form)
+    if request.form.get("_add_row"):  # one more row in a table: the form again, nothing started
+        return render_template("cases/start.html", entry=entry, schema=schema,
+                               fields=formrender.fields(schema, data, add_row=request.form["_add_row"]))
     try:
         case = start_instance(session, property_code, process_key, data, user=me().username)
     except FormInvalid as exc:

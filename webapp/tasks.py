@@ -29,12 +29,13 @@ def _schema(instance: Instance, form: str | None) -> dict | None:
     return json.loads(text) if text else None
 
 
-def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200):
+def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None):
     candidates = holders(get_session(), task.property_id, task.lane) if supervises(task.property_id) else []
     version = specs.version_info(get_session(), instance.version_id)
     return render_template("tasks/task.html", task=task, case=instance, schema=schema or {},
                            labels=formrender.titles(version.files),
-                           fields=formrender.fields(schema, values, errors), form_errors=(errors or {}).get(""),
+                           fields=formrender.fields(schema, values, errors, add_row=add_row),
+                           form_errors=(errors or {}).get(""),
                            may_work=may_work(task), supervisor=supervises(task.property_id),
                            candidates=candidates), status
 
@@ -54,6 +55,8 @@ def work(task_id: str):
         flash(_("This task is claimed by %(name)s.", name=task.assignee), "error")
         return redirect(url_for(".work", task_id=task_id))
     data = formrender.read(schema, request.form)
+    if request.form.get("_add_row"):  # one more row in a table: the form again, nothing completed
+        return _render(task, instance, schema, values=data, add_row=request.form["_add_row"])
     try:
         complete_task(session, task_id, data, user=me().username, lanes=my_lanes(task.property_id))
     except FormInvalid as exc:
