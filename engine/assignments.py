@@ -21,14 +21,17 @@ def excluded_from(row: HumanTask, username: str | None) -> bool:
 def _set(session: Session, task_id: str, assignee: str | None, *, expect, by: str, now: datetime | None):
     row = get_task_row(session, task_id)
     if excluded_from(row, assignee):
-        raise NotAllowed(f"{assignee} may not take '{row.title}': the case excludes them from it")
+        raise NotAllowed(f"{assignee} may not take '{row.title}': the case excludes them from it", code="excluded",
+                         user=assignee, title=row.title)
     stmt = update(HumanTask).where(HumanTask.id == task_id)
     if expect is not None:
         stmt = stmt.where(expect)
     if session.execute(stmt.values(assignee=assignee)).rowcount != 1:
         session.refresh(row)
-        raise Conflict(f"task '{row.title}' is held by {row.assignee}" if row.assignee
-                       else f"task '{row.title}' changed; reload")
+        if row.assignee:
+            raise Conflict(f"task '{row.title}' is held by {row.assignee}", code="task_held", title=row.title,
+                           user=row.assignee)
+        raise Conflict(f"task '{row.title}' changed; reload", code="task_changed", title=row.title)
     audit.record(session, row.instance_id, AuditKind.ASSIGNED, actor=by, at=now or utcnow(), task_id=task_id,
                  task_name=row.task_name, title=row.title, data={"assignee": assignee})
     session.refresh(row)

@@ -70,9 +70,10 @@ def add_comment(session: Session, instance_id: int, text: str, *, user: str, now
     """Record a comment on the case's timeline (the caller commits); returns the stored text."""
     text = (text or "").strip()
     if not text:
-        raise NotAllowed("a comment cannot be empty")
+        raise NotAllowed("a comment cannot be empty", code="comment_empty")
     if len(text) > COMMENT_MAX:
-        raise NotAllowed(f"a comment holds at most {COMMENT_MAX} characters (this one has {len(text)})")
+        raise NotAllowed(f"a comment holds at most {COMMENT_MAX} characters (this one has {len(text)})",
+                         code="comment_long", limit=COMMENT_MAX, length=len(text))
     audit.record(session, instance_id, AuditKind.COMMENTED, actor=user, at=now or utcnow(), data={"text": text})
     return text
 
@@ -86,12 +87,14 @@ def attach(session: Session, files: FileStore, instance_id: int, filename: str, 
     """
     name = os.path.basename((filename or "").replace("\\", "/")).strip()[:255] or "file"
     if not data:
-        raise NotAllowed(f"'{name}' is empty")
+        raise NotAllowed(f"'{name}' is empty", code="file_empty", name=name)
     if len(data) > max_bytes:
-        raise NotAllowed(f"'{name}' is {_mb(len(data))}; a file may be at most {_mb(max_bytes)}")
+        raise NotAllowed(f"'{name}' is {_mb(len(data))}; a file may be at most {_mb(max_bytes)}", code="file_large",
+                         name=name, size=_mb(len(data)), limit=_mb(max_bytes))
     content_type = sniff(data)
     if content_type not in allowed_types:
-        raise NotAllowed(f"'{name}' is not an allowed type (allowed: {', '.join(allowed_types)})")
+        raise NotAllowed(f"'{name}' is not an allowed type (allowed: {', '.join(allowed_types)})", code="file_type",
+                         name=name, allowed=", ".join(allowed_types))
     now = now or utcnow()
     key = files.put(data)
     row = Attachment(instance_id=instance_id, filename=name, content_type=content_type, size=len(data),

@@ -34,6 +34,7 @@ DEMO_STAFF = {
     "quality": ("quality", "品质"),
 }
 HQ_USER = ("hq", "总部品质部")
+ADMIN_USER = ("admin", "运维管理员")  # the operations page
 OWNER_USER = ("owner", "流程负责人")  # edits the diagrams (a process owner, no property role)
 
 # Demo cases per process key: start data, then the task completions to make, in order;
@@ -104,6 +105,8 @@ def seed_people_and_cases(session: Session) -> list[str]:
             logins.append(f"{stem}{n} ({code} {role})")
     create_user(session, HQ_USER[0], HQ_USER[1], DEMO_PASSWORD, is_hq=True)
     logins.append(f"{HQ_USER[0]} (HQ, every property)")
+    create_user(session, ADMIN_USER[0], ADMIN_USER[1], DEMO_PASSWORD, is_admin=True)
+    logins.append(f"{ADMIN_USER[0]} (operations page)")
     create_user(session, OWNER_USER[0], OWNER_USER[1], DEMO_PASSWORD, is_process_owner=True)
     logins.append(f"{OWNER_USER[0]} (process owner)")
     for n, (code, _name) in enumerate(DEMO_PROPERTIES, start=1):

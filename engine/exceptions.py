@@ -5,7 +5,17 @@ from dataclasses import dataclass
 
 
 class EngineError(Exception):
-    """Base class of every error the engine raises on purpose."""
+    """Base class of every error the engine raises on purpose.
+
+    The message is English, for logs and the CLI. Errors people meet in the web app
+    also carry a stable ``code`` and the ``params`` of their message, so the web layer
+    can say the same thing in the user's language.
+    """
+
+    def __init__(self, message: str = "", *, code: str | None = None, **params):
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ def validate_form(schema_text: str | None, data: dict) -> None:
     errors = []
     for err in sorted(_validator(schema_text).iter_errors(data), key=lambda e: list(e.path)):
         path = ".".join(str(p) for p in err.path)
-        if err.validator == "required" and not path:
-            # name the missing field itself, not the form
+        if err.validator == "required":
+            # name the missing field itself, not the form (or the table row) it is missing from
             missing = err.message.split("'")[1] if "'" in err.message else ""
-            path = missing
+            path = f"{path}.{missing}" if path and missing else path or missing
         errors.append(FieldError(path, err.message))
     if errors:
         raise FormInvalid(errors)

@@ -45,4 +45,5 @@ def check_may_complete(task, user: str) -> None:
     if user and user.strip() in excluded_users(task):
         spec = task.task_spec
         raise NotAllowed(f"{user} may not complete '{spec.bpmn_name or spec.name}': the case names them in "
-                         f"'{excluded_field(spec)}', which excludes them from this task")
+                         f"'{excluded_field(spec)}', which excludes them from this task", code="excluded",
+                         user=user, title=spec.bpmn_name or spec.name)

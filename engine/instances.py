@@ -80,13 +80,15 @@ def get_task_row(session: Session, task_id: str) -> HumanTask:
     done = next((e for e in events if e.kind == AuditKind.TASK_COMPLETED), None)
     if done is not None:
         raise Conflict(f"task '{done.title}' was already completed by {done.actor or 'someone'} "
-                       f"at {done.at:%Y-%m-%d %H:%M}")
+                       f"at {done.at:%Y-%m-%d %H:%M}", code="task_done", title=done.title, actor=done.actor or "")
     missed = next((e for e in events if e.kind == AuditKind.ESCALATED), None)
     if missed is not None:
         raise Conflict(f"task '{missed.title}' is closed: its deadline ({missed.data.get('deadline')}) passed "
-                       f"and the case was escalated")
+                       f"and the case was escalated", code="task_escalated", title=missed.title,
+                       deadline=missed.data.get("deadline") or "")
     if events:
-        raise Conflict(f"task '{events[0].title}' is no longer open: the case has moved on")
+        raise Conflict(f"task '{events[0].title}' is no longer open: the case has moved on", code="task_moved_on",
+                       title=events[0].title)
     raise NotFound(f"no open task {task_id}")
 
 
@@ -105,7 +107,8 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], *, user:
         get_task_row(session, task_id)  # raises Conflict (done already) or NotFound
         raise NotFound(f"no open task {task_id}")
     if instance.status != InstanceStatus.RUNNING:
-        raise Conflict(f"case {instance.case_no} is {instance.status.value}")
+        raise Conflict(f"case {instance.case_no} is {instance.status.value}", code="case_ended",
+                       case_no=instance.case_no, status=instance.status.value)
     workflow = store.load_workflow(session, instance)
     waiting = waiting_timers(workflow)
     if any(t.due_at <= now for t in waiting):
@@ -116,10 +119,12 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], *, user:
     task = workflow.get_task_from_id(UUID(task_id))
     if task is None or task.state != TaskState.READY:
         store.forget(instance.id)  # the caller rolls back; the sweep fires the deadline for real
-        raise Conflict(f"task {task_id} of case {instance.case_no} is no longer open")
+        raise Conflict(f"task {task_id} of case {instance.case_no} is no longer open", code="case_moved_on",
+                       case_no=instance.case_no)
     spec = task.task_spec
     if lanes is not None and spec.lane not in set(lanes):
-        raise NotAllowed(f"task '{spec.bpmn_name or spec.name}' belongs to role '{spec.lane}'")
+        raise NotAllowed(f"task '{spec.bpmn_name or spec.name}' belongs to role '{spec.lane}'", code="wrong_role",
+                         title=spec.bpmn_name or spec.name, role=spec.lane or "")
     impartiality.check_may_complete(task, user)
     form = spec.extensions.get("properties", {}).get(FORM_PROPERTY)
     version = store.version_of(session, instance)

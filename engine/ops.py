@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Worker
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from .exceptions import NotAllowed, NotFound
 from .incidents import open_incidents
 from .models import Incident, IncidentStatus, OutboxMessage, TimerFiring
 from .models._types import utcnow
@@ -117,6 +119,45 @@ def failed_jobs(redis: Redis, names=QUEUES, limit: int = 20) -> list[FailedJob]:
             jobs.append(FailedJob(job.id, job.description or job.func_name, error[0] if error else "", job.ended_at))
     jobs.sort(key=lambda j: j.ended_at.timestamp() if j.ended_at else 0, reverse=True)
     return jobs[:limit]
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    name: str
+    state: str  # idle | busy | suspended | started
+    queues: tuple[str, ...]
+    current_job: str | None
+    last_heartbeat: datetime | None
+
+
+def workers(redis: Redis) -> list[WorkerInfo]:
+    """The RQ workers Redis knows of (they register themselves and send heartbeats)."""
+    found = []
+    for worker in Worker.all(connection=redis):
+        job = worker.get_current_job_id()
+        found.append(WorkerInfo(worker.name, str(worker.get_state()), tuple(worker.queue_names()), job,
+                                worker.last_heartbeat))
+    return sorted(found, key=lambda w: w.name)
+
+
+def _failed_job(redis: Redis, job_id: str) -> Job:
+    try:
+        job = Job.fetch(job_id, connection=redis)
+    except NoSuchJobError:
+        raise NotFound(f"no job {job_id}") from None
+    if not job.is_failed:
+        raise NotAllowed(f"job {job_id} has not failed (it is {job.get_status()})")
+    return job
+
+
+def requeue_failed(redis: Redis, job_id: str) -> None:
+    """Put a failed job back on its queue (after the cause was fixed)."""
+    _failed_job(redis, job_id).requeue()
+
+
+def delete_failed(redis: Redis, job_id: str) -> None:
+    """Drop a failed job (its work is done some other way, or no longer needed)."""
+    _failed_job(redis, job_id).delete()
 
 
 def timer_lateness(session: Session, since: datetime) -> Lateness:

@@ -152,7 +152,8 @@ def _write_instance(session: Session, instance: Instance, columns: dict) -> None
     result = session.connection().execute(_UPDATE, {**columns, "b_id": instance.id, "b_version": current,
                                                     "b_next": current + 1})
     if result.rowcount != 1:
-        raise Conflict(f"case {instance.case_no} was changed by someone else; reload and try again")
+        raise Conflict(f"case {instance.case_no} was changed by someone else; reload and try again",
+                       code="case_changed", case_no=instance.case_no)
     for column, value in columns.items():
         set_committed_value(instance, column, value)
     set_committed_value(instance, "lock_version", current + 1)

@@ -20,14 +20,14 @@ _DUMMY_HASH = _hasher.hash("not a real password")
 
 def create_user(session: Session, username: str, display_name: str, password: str, *,
                 roles: dict[str, list[str]] | None = None, is_hq: bool = False,
-                is_process_owner: bool = False, email: str | None = None) -> User:
+                is_process_owner: bool = False, is_admin: bool = False, email: str | None = None) -> User:
     """Add a user; ``roles`` maps property codes to role ids; ``email`` receives notices. Flushes."""
     if len(password) < 8:
         raise NotAllowed("a password needs at least 8 characters")
     if email is not None and not _EMAIL.fullmatch(email):
         raise NotAllowed(f"'{email}' is not an email address")
     user = User(username=username, display_name=display_name, password_hash=_hasher.hash(password),
-                is_hq=is_hq, is_process_owner=is_process_owner, email=email)
+                is_hq=is_hq, is_process_owner=is_process_owner, is_admin=is_admin, email=email)
     session.add(user)
     session.flush()
     for code, role_ids in (roles or {}).items():
@@ -37,6 +37,20 @@ def create_user(session: Session, username: str, display_name: str, password: st
         for role in role_ids:
             grant(session, user, prop, role)
     return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise NotFound(f"no user '{username}'")
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace ``user``'s password (Argon2id hash); ``NotAllowed`` if it is too short."""
+    if len(password) < 8:
+        raise NotAllowed("a password needs at least 8 characters")
+    user.password_hash = _hasher.hash(password)
 
 
 def grant(session: Session, user: User, prop: Property, role: str) -> None:

@@ -87,3 +87,18 @@ def test_migrate_dry_run_then_move_with_a_summary(pflow, packages_dir, tmp_path)
         assert "dry run: 0 of 0 case(s)" in out
         out = pflow("rollback", "service_request", "--property", "P001", code=1)
         assert "no earlier version" in out
+
+
+def test_staff_accounts_from_the_command_line(pflow, monkeypatch):
+    pflow("property", "add", "P001", "翠湖花园")
+    monkeypatch.setenv("PFLOW_PASSWORD", "a-long-secret")
+    out = pflow("user", "add", "fd9", "前台小九", "--role", "P001:front_desk", "--email", "fd9@example.com")
+    assert out.strip() == "user fd9 (前台小九) added: P001:front_desk"
+    assert "admin" in pflow("user", "add", "ops", "运维", "--admin")
+    assert "now cs_supervisor@P001, front_desk@P001" in pflow("user", "grant", "fd9", "P001:cs_supervisor")
+    assert "now cs_supervisor@P001" in pflow("user", "revoke", "fd9", "P001:front_desk")
+    assert "no role 'janitor'" in pflow("user", "grant", "fd9", "P001:janitor", code=1)
+    assert "write PROPERTY:ROLE" in pflow("user", "grant", "fd9", "front_desk", code=2)
+    monkeypatch.setenv("PFLOW_PASSWORD", "short")
+    assert "at least 8 characters" in pflow("user", "password", "fd9", code=1)
+    assert "no user 'nobody'" in pflow("user", "password", "nobody", code=1)

@@ -2,8 +2,9 @@
 
 A case's deadline fires through the script's RQ workers and escalates; the
 escalation mail goes out through the mail queue; stopping the script stops
-every process it started (gunicorn included, now that the web app exists). Signing in
-and starting the case through the web app is phase 2.
+every process it started (gunicorn included). And the whole way a user sees it: signed in
+through gunicorn, a complaint registered in Chromium, its deadline fired by a worker, the
+escalation in the supervisor's inbox.
 """
 import os
 import signal
@@ -16,7 +17,7 @@ import time_machine
 from sqlalchemy import select
 
 from engine.instances import start_instance
-from engine.models import AuditEvent, AuditKind, HumanTask, OutboxMessage, OutboxStatus
+from engine.models import AuditEvent, AuditKind, HumanTask, Instance, OutboxMessage, OutboxStatus
 from engine.queue import enqueue
 from engine.users import create_user
 
@@ -75,3 +76,101 @@ def test_a_deadline_escalates_through_the_natively_started_workers(
         os.killpg(script.pid, 0)
     text = (tmp_path / "run-production.log").read_text()
     assert '"logger": "rq.worker"' in text  # JSON lines
+
+
+def _start_script(env_overrides: dict, db_engine, log_path):
+    env = dict(os.environ, DATABASE_URL=db_engine.url.render_as_string(hide_password=False), REDIS_URL=REDIS_URL,
+               WORKERS="2", SWEEP_INTERVAL="2", PFLOW_SECRET_KEY="test-only", **env_overrides)
+    env.pop("SMTP_URL", None)
+    log = open(log_path, "w")
+    script = subprocess.Popen(["bash", str(ROOT / "scripts" / "run-production.sh")], env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    return script, log
+
+
+def _stop_script(script, log) -> int:
+    try:
+        if script.poll() is None:
+            os.killpg(script.pid, signal.SIGTERM)
+        return script.wait(timeout=30)
+    finally:
+        log.close()
+
+
+def _answers(url: str, timeout: float) -> bool:
+    """Poll ``url`` until it answers 200 (the script's gunicorn has started); False after ``timeout``."""
+    from urllib.error import URLError
+    from urllib.request import urlopen
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
+        session, redis_conn, db_engine, tmp_path, fast_hashing):
+    """sign in, start a case, let a timer fire through the worker, see the escalation."""
+    from playwright.sync_api import expect
+
+    from browser import chromium, require_chromium, screenshot
+    from engine.packages import load_folder
+    from engine.processes import store_version
+    from engine.properties import create_property, deploy, set_parameter
+    from library import PROCESSES
+
+    require_chromium()
+    version = store_version(session, load_folder(PROCESSES / "complaint")).version
+    prop = create_property(session, "P001", "翠湖花园")
+    deploy(session, version, [prop])
+    set_parameter(session, prop, "confirm_hours", 0.001, "complaint")  # HQ's per-property parameter: 3.6 s
+    create_user(session, "fd1", "前台小王", "password-fd1", roles={"P001": ["front_desk"]})
+    create_user(session, "sup1", "客服主任老张", "password-sup1", roles={"P001": ["cs_supervisor"]},
+                email="sup1@example.com")
+    session.commit()
+    base = "http://127.0.0.1:5251"
+    script, log = _start_script({"BIND": "127.0.0.1:5251"}, db_engine, tmp_path / "run-production.log")
+    try:
+        assert _answers(base + "/health", timeout=60), (tmp_path / "run-production.log").read_text()[-3000:]
+        with chromium() as browser:
+            fd = browser.new_page(locale="zh-CN")
+            fd.goto(base + "/login")
+            fd.get_by_label("用户名").fill("fd1")
+            fd.get_by_label("密码").fill("password-fd1")
+            fd.get_by_role("button", name="登录").click()
+            fd.get_by_role("link", name="新建案件").click()
+            fd.get_by_role("link", name="客户投诉处理").click()
+            fd.get_by_label("投诉人(业户姓名)").fill("张三")
+            fd.get_by_label("栋房号").fill("3栋1201")
+            fd.get_by_label("联系电话").fill("13800001111")
+            fd.get_by_label("投诉方式").select_option("visit")
+            fd.get_by_label("投诉内容").fill("电梯异响")
+            fd.get_by_role("button", name="登记").click()
+            expect(fd.get_by_role("heading", name="受理确认(告知投诉人)")).to_be_visible()
+            case_no = fd.locator(".crumbs a").nth(1).inner_text()
+
+            # nobody confirms within the (3.6 s) deadline: a worker fires it, from the job the request enqueued
+            escalated = _poll(session, select(AuditEvent).join(Instance, Instance.id == AuditEvent.instance_id)
+                              .where(Instance.case_no == case_no, AuditEvent.kind == AuditKind.ESCALATED), timeout=60)
+            assert escalated is not None, (tmp_path / "run-production.log").read_text()[-3000:]
+            sup = browser.new_page(locale="zh-CN")
+            sup.goto(base + "/login")
+            sup.get_by_label("用户名").fill("sup1")
+            sup.get_by_label("密码").fill("password-sup1")
+            sup.get_by_role("button", name="登录").click()
+            notices = sup.locator(".notices")
+            expect(notices).to_contain_text(case_no)
+            expect(notices).to_contain_text("超过0.001小时未确认受理")  # the property's own deadline
+            screenshot(sup, "production-escalation")
+        mail = _poll(session, select(OutboxMessage).where(OutboxMessage.address == "sup1@example.com"), timeout=30)
+        assert mail is not None and case_no in (mail.subject + mail.body)
+        assert script.poll() is None
+    finally:
+        code = _stop_script(script, log)
+    assert code == 0

@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import select
 
+from engine.instances import start_instance
 from engine.models import HumanTask, Instance
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -70,11 +71,24 @@ def test_comments_and_attachments(session, as_user, app):
     assert fd.get(link + "?download=1").headers["Content-Disposition"].startswith("attachment")
     refused = fd.post(f"/cases/{case.id}/attachments", follow_redirects=True, content_type="multipart/form-data",
                       data={"file": [(io.BytesIO(b"MZ\x90\0 not an image"), "photo.jpg")]})
-    assert "未上传任何文件" in refused.get_data(as_text=True) and "photo.jpg" in refused.get_data(as_text=True)
+    assert "未上传任何文件" in refused.get_data(as_text=True)
+    assert "“photo.jpg”不是允许的照片或 PDF 类型" in refused.get_data(as_text=True)  # the engine's refusal, in Chinese
     app.config["ATTACHMENT_MAX_BYTES"] = 10
     refused = fd.post(f"/cases/{case.id}/attachments", follow_redirects=True, content_type="multipart/form-data",
                       data={"file": [(io.BytesIO(PNG), "big.png")]})
-    assert "big.png" in refused.get_data(as_text=True) and "at most" in refused.get_data(as_text=True)
+    assert "“big.png”大小为" in refused.get_data(as_text=True) and "每个文件不得超过" in refused.get_data(as_text=True)
+    english = fd.post(f"/cases/{case.id}/attachments?lang=en", follow_redirects=True, content_type="multipart/form-data",
+                      data={"file": [(io.BytesIO(PNG), "big.png")]})
+    assert "a file may be at most" in english.get_data(as_text=True)
     assert as_user("eng1").get(link).status_code == 200    # same property
     page = fd.get(f"/cases/{case.id}").get_data(as_text=True)
     assert page.count("?download=1\">") == 1
+
+
+def test_a_case_number_in_a_mail_link_leads_to_the_case_page_for_those_who_may_see_it(session, as_user):
+    case = start_instance(session, "P001", "service_request", {"resident": "张三", "room": "1-101"}, user="fd1")
+    session.commit()
+    response = as_user("fd1").get(f"/cases/{case.case_no}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case.id}")
+    assert as_user("fd1").get("/cases/TS20990101-999999").status_code == 404
+    assert as_user("fd2").get(f"/cases/{case.case_no}", follow_redirects=True).status_code == 404  # P002 staff

@@ -14,6 +14,7 @@ from flask import Flask
 
 DEFAULTS = {
     "DATABASE_URL": None,               # engine default: sqlite:///property-flow.db
+    "REDIS_URL": None,                  # production: RQ workers on Redis (then TIMER_LOOP stays off)
     "MIGRATE_ON_START": False,          # upgrade the schema in create_app (set by `pflow-web`)
     "TIMER_LOOP": False,                # run the in-process scheduler (embedded default; set by `pflow-web`)
     "TIMER_INTERVAL": 5.0,
@@ -36,8 +37,9 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
-    if os.environ.get("DATABASE_URL"):
-        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    for name in ("DATABASE_URL", "REDIS_URL"):  # the settings every process of the product reads
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
     app.config.from_prefixed_env("PFLOW")
     if config:
         app.config.update(config)
@@ -45,8 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _dev_secret(Path(app.instance_path))
     app.config.setdefault("ATTACHMENT_DIR", str(Path(app.instance_path) / "attachments"))
 
-    from . import (auth, cases, db, display, errors, i18n, inbox, library, migrations, properties, rollout, security,
-                   tasks)
+    from . import (admin, auth, cases, db, display, errors, i18n, inbox, library, migrations, properties, rollout,
+                   security, tasks)
 
     db.init_app(app)
     security.init_app(app)
@@ -58,6 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(admin.health_bp)
     for owners in (library, rollout, properties, migrations):
         app.register_blueprint(owners.bp)
     if app.config["MIGRATE_ON_START"]:

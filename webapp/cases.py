@@ -15,13 +15,14 @@ from engine.audit import events_of
 from engine.casefiles import FileStore, add_comment, attach, attachments_of
 from engine.exceptions import FormInvalid, NotAllowed
 from engine.instances import start_instance
-from engine.models import Attachment, HumanTask, Property, User
+from engine.models import Attachment, HumanTask, Instance, Property, User
 from engine.progress import case_progress
 from engine.startable import find_startable, startable
 
 from . import formrender
 from .access import case_or_404, may_work, me, my_next_task
 from .db import get_session
+from .messages import explain
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -47,6 +48,9 @@ def start(property_code: str, process_key: str):
     if request.method == "GET":
         return render_template("cases/start.html", entry=entry, schema=schema, fields=formrender.fields(schema))
     data = formrender.read(schema, request.form)
+    if request.form.get("_add_row"):  # one more row in a table: the form again, nothing started
+        return render_template("cases/start.html", entry=entry, schema=schema,
+                               fields=formrender.fields(schema, data, add_row=request.form["_add_row"]))
     try:
         case = start_instance(session, property_code, process_key, data, user=me().username)
     except FormInvalid as exc:
@@ -60,6 +64,16 @@ def start(property_code: str, process_key: str):
     if mine is not None:
         return redirect(url_for("tasks.work", task_id=mine.id))
     return redirect(url_for(".show", case_id=case.id))
+
+
+@bp.route("/<case_no>")
+@login_required
+def by_number(case_no: str):
+    """A case by its number (the links in notice mails): on to its page, where access is checked."""
+    case_id = get_session().scalar(select(Instance.id).where(Instance.case_no == case_no))
+    if case_id is None:
+        abort(404)
+    return redirect(url_for(".show", case_id=case_id))
 
 
 @bp.route("/<int:case_id>")
@@ -103,7 +117,7 @@ def comment(case_id: int):
         session.commit()
     except NotAllowed as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
     return redirect(url_for(".show", case_id=case.id) + "#timeline")
 
 
@@ -126,7 +140,7 @@ def upload(case_id: int):
         session.rollback()
         for row in stored:
             files.delete(row.storage_key)
-        flash(_("Nothing was attached: %(reason)s", reason=str(exc)), "error")
+        flash(_("Nothing was attached: %(reason)s", reason=explain(exc)), "error")
     else:
         if stored:
             flash(_("%(n)d file(s) attached.", n=len(stored)), "success")

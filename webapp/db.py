@@ -1,13 +1,22 @@
-"""One engine per app, one session per request; the in-process scheduler for the embedded default."""
+"""One engine per app, one session per request; the in-process scheduler for the embedded default.
+
+After each request, what it committed (new timer due times, mail) is handed to the
+RQ workers when ``REDIS_URL`` is set (production).
+"""
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request
 
 from engine.db import create_schema, make_engine, make_session_factory
+from engine.queue.enqueue import after_commit
 
 
 def init_app(app: Flask) -> None:
+    from engine.queue import connect
+
     engine = make_engine(app.config["DATABASE_URL"])
+    # production: Redis for the RQ workers; the embedded default has none (the in-process loop sweeps)
+    app.extensions["pflow_redis"] = connect(app.config["REDIS_URL"]) if app.config.get("REDIS_URL") else None
     app.extensions["pflow_engine"] = engine
     app.extensions["pflow_sessions"] = make_session_factory(engine)
     app.extensions["pflow_read_sessions"] = make_session_factory(engine, read_only=True)
@@ -25,10 +34,17 @@ def get_session():
     return g.db_session
 
 
+def get_redis():
+    """The app's Redis connection (None on the embedded default)."""
+    return current_app.extensions["pflow_redis"]
+
+
 def _close(_exc):
     session = g.pop("db_session", None)
     if session is not None:
         session.rollback()
+        # what the request committed (new due times, mail) goes to the RQ workers; without Redis it is dropped
+        after_commit(session, current_app.extensions["pflow_redis"])
         session.close()
 
 

@@ -23,13 +23,18 @@ LONG_TEXT = 200
 class Field:
     name: str
     title: str
-    kind: str  # text | textarea | date | datetime | email | number | integer | select | checkbox | multi | lines
+    kind: str  # text | textarea | date | datetime | email | number | integer | select | checkbox | multi | lines | table
     required: bool
     description: str = ""
     options: list[tuple[Any, str]] = field(default_factory=list)
     value: Any = None
     error: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
+    columns: list["Field"] = field(default_factory=list)  # a table's columns (an array of objects)
+    rows: list[list["Field"]] = field(default_factory=list)  # a table's rows of cells, with values and errors
+
+
+MAX_ROWS = 200  # a table row count a browser may ask for
 
 
 def _choices(prop: dict) -> list[tuple[Any, str]]:
@@ -53,6 +58,8 @@ def _kind(prop: dict) -> str:
         return typ
     if typ == "array":
         items = prop.get("items", {})
+        if items.get("type") == "object":
+            return "table"
         return "multi" if _choices(items) else "lines"
     fmt = prop.get("format")
     if fmt == "date":
@@ -66,8 +73,13 @@ def _kind(prop: dict) -> str:
     return "text"
 
 
-def fields(schema: dict | None, values: dict | None = None, errors: dict[str, str] | None = None) -> list[Field]:
-    """The fields of a form, in schema order, with current values and field errors."""
+def fields(schema: dict | None, values: dict | None = None, errors: dict[str, str] | None = None,
+           add_row: str | None = None) -> list[Field]:
+    """The fields of a form, in schema order, with current values and field errors.
+
+    ``errors`` are keyed by dotted path ('items.0.work' for a table cell); ``add_row``
+    names a table that gets one more empty row.
+    """
     schema, values, errors = schema or {}, values or {}, errors or {}
     required = set(schema.get("required", []))
     result = []
@@ -85,8 +97,25 @@ def fields(schema: dict | None, values: dict | None = None, errors: dict[str, st
                 f.attrs[attr] = prop[key]
         if prop.get("readOnly"):
             f.attrs["readonly"] = True
+        if kind == "table":
+            _table(f, prop.get("items", {}), errors, extra=1 if add_row == name else 0)
         result.append(f)
     return result
+
+
+def _table(f: Field, items: dict, errors: dict[str, str], extra: int) -> None:
+    """A table field's columns and rows: the values given, at least one row, ``extra`` empty rows more."""
+    f.columns = fields(items)
+    given = f.value if isinstance(f.value, list) else []
+    count = min(max(len(given), 1) + extra, MAX_ROWS)
+    for i in range(count):
+        row = given[i] if i < len(given) and isinstance(given[i], dict) else {}
+        cells = fields(items, row, {sub: message for path, message in errors.items()
+                                    for sub in [path.split(".", 2)[2] if path.startswith(f"{f.name}.{i}.") else ""]
+                                    if sub})
+        f.rows.append(cells)
+    if f.error is None and any(cell.error for cells in f.rows for cell in cells):
+        f.error = _("Some rows need correcting.")
 
 
 def read(schema: dict | None, form: MultiDict) -> dict[str, Any]:
@@ -104,6 +133,9 @@ def read(schema: dict | None, form: MultiDict) -> dict[str, Any]:
             lines = [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
             data[name] = [_typed(prop.get("items", {}), v) for v in lines]
             continue
+        if kind == "table":
+            data[name] = _read_rows(name, prop.get("items", {}), form)
+            continue
         raw = form.get(name)
         if raw is None or raw.strip() == "":
             continue
@@ -111,6 +143,22 @@ def read(schema: dict | None, form: MultiDict) -> dict[str, Any]:
             raw = raw + ":00+08:00"  # datetime-local input, read in China Standard Time
         data[name] = _typed(prop, raw.strip() if kind != "textarea" else raw)
     return data
+
+
+def _read_rows(name: str, items: dict, form: MultiDict) -> list[dict]:
+    """A table's rows (inputs ``name-<row>-<column>``); rows left wholly empty are not rows."""
+    try:
+        count = min(int(form.get(f"{name}-rows", "0")), MAX_ROWS)
+    except ValueError:
+        count = 0
+    rows = []
+    for i in range(count):
+        cells = MultiDict({sub: v for sub in (items.get("properties") or {})
+                           for v in form.getlist(f"{name}-{i}-{sub}")})
+        row = read(items, cells)
+        if any(v not in (None, "", [], False) for v in row.values()):
+            rows.append(row)
+    return rows
 
 
 def _typed(prop: dict, raw: str):
@@ -163,10 +211,16 @@ def friendly(message: str) -> str:
 
 
 def field_errors(exc: FormInvalid) -> dict[str, str]:
-    """Field name -> the first error on it ('' for the form as a whole), for showing in place."""
+    """Field name -> the first error on it ('' for the form as a whole), for showing in place.
+
+    An error inside a table is also kept under its whole path ('items.0.work'), for its cell.
+    """
     errors: dict[str, str] = {}
     for error in exc.errors:
-        errors.setdefault(error.field.split(".")[0] if error.field else "", friendly(error.message))
+        if error.field.count(".") >= 2:  # a table cell: shown in the cell (and the table says rows need work)
+            errors.setdefault(error.field, friendly(error.message))
+        else:
+            errors.setdefault(error.field.split(".")[0] if error.field else "", friendly(error.message))
     return errors
 
 

@@ -17,6 +17,7 @@ from engine.users import holders
 from . import formrender
 from .access import case_or_404, may_work, me, my_lanes, my_next_task, safe_next, supervises, task_or_404
 from .db import get_session
+from .messages import explain
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -28,12 +29,13 @@ def _schema(instance: Instance, form: str | None) -> dict | None:
     return json.loads(text) if text else None
 
 
-def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200):
+def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None):
     candidates = holders(get_session(), task.property_id, task.lane) if supervises(task.property_id) else []
     version = specs.version_info(get_session(), instance.version_id)
     return render_template("tasks/task.html", task=task, case=instance, schema=schema or {},
                            labels=formrender.titles(version.files),
-                           fields=formrender.fields(schema, values, errors), form_errors=(errors or {}).get(""),
+                           fields=formrender.fields(schema, values, errors, add_row=add_row),
+                           form_errors=(errors or {}).get(""),
                            may_work=may_work(task), supervisor=supervises(task.property_id),
                            candidates=candidates), status
 
@@ -53,6 +55,8 @@ def work(task_id: str):
         flash(_("This task is claimed by %(name)s.", name=task.assignee), "error")
         return redirect(url_for(".work", task_id=task_id))
     data = formrender.read(schema, request.form)
+    if request.form.get("_add_row"):  # one more row in a table: the form again, nothing completed
+        return _render(task, instance, schema, values=data, add_row=request.form["_add_row"])
     try:
         complete_task(session, task_id, data, user=me().username, lanes=my_lanes(task.property_id))
     except FormInvalid as exc:
@@ -60,11 +64,11 @@ def work(task_id: str):
         return _render(task, instance, schema, values=data, errors=formrender.field_errors(exc), status=400)
     except (Conflict, NotFound) as exc:
         session.rollback()
-        flash(_("The task could not be completed: %(reason)s", reason=str(exc)), "error")
+        flash(_("The task could not be completed: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for("inbox.index"))
     except NotAllowed as exc:
         session.rollback()
-        flash(_("You may not complete this task: %(reason)s", reason=str(exc)), "error")
+        flash(_("You may not complete this task: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for(".work", task_id=task_id))
     session.commit()
     flash(_("Done: %(task)s (%(case)s). Next: %(next)s", task=task.title, case=instance.case_no,
@@ -81,7 +85,7 @@ def _assign(task_id: str, action):
         session.commit()
     except (Conflict, NotFound, NotAllowed) as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(explain(exc), "error")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
 
 

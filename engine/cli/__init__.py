@@ -1,8 +1,8 @@
 """``pflow``: thin command-line wrappers over the engine services; each prints what it did.
 
 The commands live in one module per concern: ``library`` (validate, load, deploy, migrate,
-roll back, demo), ``properties``, ``cases`` (start, complete, list) and ``operations``
-(schema, timers, schedules, health).
+roll back, demo), ``properties``, ``users``, ``cases`` (start, complete, list) and
+``operations`` (schema, timers, schedules, health).
 """
 from __future__ import annotations
 
@@ -48,4 +48,4 @@ def main(ctx, database_url):
     ctx.obj = {"engine": engine, "sessions": make_session_factory(engine)}
 
 
-from . import cases, library, operations, properties  # noqa: E402,F401 - registers the commands
+from . import cases, library, operations, properties, users  # noqa: E402,F401 - registers the commands
