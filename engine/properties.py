@@ -23,7 +23,7 @@ def create_property(session: Session, code: str, name: str, *, timezone: str = "
 def get_property(session: Session, code: str) -> Property:
     prop = session.scalars(select(Property).where(Property.code == code)).one_or_none()
     if prop is None:
-        raise NotFound(f"no property '{code}'")
+        raise NotFound(f"no property '{code}'", code="no_property", property=code)
     return prop
 
 
