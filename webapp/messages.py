@@ -27,6 +27,7 @@ MESSAGES = {
     "comment_long": _l("A comment holds at most %(limit)d characters (this one has %(length)d)."),
     "file_empty": _l("“%(name)s” is empty."),
     "file_large": _l("“%(name)s” is %(size)s; a file may be at most %(limit)s."),
+    "no_property": _l("There is no property %(property)s."),
     "file_type": _l("“%(name)s” is not a photo or PDF of an allowed type (%(allowed)s)."),
 }
 

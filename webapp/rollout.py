@@ -21,6 +21,7 @@ from engine.rollout import process_rollout, versions_by_property
 from .access import me, owners_only
 from .db import get_session
 from .library import version_or_404
+from .messages import explain
 
 bp = Blueprint("rollout", __name__, url_prefix="/rollout")
 bp.before_request(owners_only)
@@ -65,7 +66,7 @@ def deploy_version(key: str):
         return back
     except NotFound as exc:  # a property no longer exists: the others are not deployed either
         session.rollback()
-        flash(_("Nothing was deployed: %(reason)s", reason=str(exc)), "error")
+        flash(_("Nothing was deployed: %(reason)s", reason=explain(exc)), "error")
         return back
     flash(_("Version %(n)d of %(process)s now runs at %(count)d properties: %(codes)s.", n=version.number,
             process=proc.name, count=len(props), codes=", ".join(p.code for p in props)), "success")
