@@ -36,6 +36,18 @@ def record(session: Session, instance_id: int, kind: AuditKind, *, actor: str | 
                                data=data or {}, at=at)
 
 
+def get_open_incident(session: Session, incident_id: int) -> Incident:
+    """The incident, if it is still open: ``NotFound`` if there is none, ``NotAllowed`` if it is resolved."""
+    from .exceptions import NotAllowed, NotFound
+
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"no incident {incident_id}")
+    if incident.status != IncidentStatus.OPEN:
+        raise NotAllowed(f"incident {incident_id} is {incident.status.value}")
+    return incident
+
+
 def open_incident(session: Session, instance_id: int, source: str, exc: BaseException, *,
                   task_id: str | None = None, task_name: str | None = None) -> Incident:
     """Record an error on an instance; an open incident of the same source and task is counted again."""

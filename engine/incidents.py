@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, outbox
-from .exceptions import NotAllowed, NotFound
 from .instances import retry_incident
 from .models import AuditKind, Incident, IncidentStatus
 from .models._types import utcnow
@@ -32,11 +31,7 @@ def open_incidents(session: Session, *, property_ids: list[int] | None = None, l
 def retry(session: Session, incident_id: int, *, user: str | None = None, now: datetime | None = None) -> Incident:
     """Retry what an open incident stands for; resolves it when the retry could be started cleanly."""
     now = now or utcnow()
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        raise NotFound(f"no incident {incident_id}")
-    if incident.status != IncidentStatus.OPEN:
-        raise NotAllowed(f"incident {incident_id} is {incident.status.value}")
+    incident = audit.get_open_incident(session, incident_id)
     if incident.source != "mail":
         return retry_incident(session, incident_id, user=user, now=now)
     messages = outbox.retry_failed(session, incident.instance_id, now)

@@ -164,11 +164,7 @@ def retry_incident(session: Session, incident_id: int, *, user: str | None = Non
                    now: datetime | None = None) -> Incident:
     """Retry the failed step behind an open incident; resolve it if the case runs on without error."""
     now = now or utcnow()
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        raise NotFound(f"no incident {incident_id}")
-    if incident.status != IncidentStatus.OPEN:
-        raise NotAllowed(f"incident {incident_id} is {incident.status.value}")
+    incident = audit.get_open_incident(session, incident_id)
     instance = store.lock_instance(session, incident.instance_id)
     workflow = store.load_workflow(session, instance)
     waiting = waiting_timers(workflow)

@@ -57,3 +57,59 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def site(tmp_path, port: int, packages, staff):
+    """The app on its own SQLite file, served on ``port``: ``packages`` (folders) deployed to P001 翠湖花园 and
+    P002 滨江苑, ``staff`` as (user name, display name, create_user keywords); every password is
+    ``password-<user name>``. Yields (base URL, session factory)."""
+    require_chromium()
+    from engine.db import make_engine, make_session_factory
+    from engine.migrate import upgrade
+    from engine.packages import load_folder
+    from engine.processes import store_version
+    from engine.properties import create_property, deploy
+    from engine.users import create_user
+    from webapp import create_app
+
+    url = f"sqlite:///{tmp_path / 'site.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as s:
+        props = [create_property(s, "P001", "翠湖花园"), create_property(s, "P002", "滨江苑")]
+        for folder in packages:
+            deploy(s, store_version(s, load_folder(folder), author="seed", message="首版").version, props)
+        for name, display, options in staff:
+            create_user(s, name, display, "password-" + name, **options)
+        s.commit()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-tests", "ATTACHMENT_DIR": str(tmp_path / "files")})
+    try:
+        with served(app, port) as base:
+            yield base, sessions
+    finally:
+        app.extensions["pflow_engine"].dispose()
+        engine.dispose()
+
+
+def sign_in(browser, base: str, username: str, *, width: int = 1360, height: int = 900):
+    """A new page signed in as ``username`` (password ``password-<user name>``); ``page.errors`` collects
+    the page's script errors."""
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN").new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(error))
+    page.goto(base + "/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill("password-" + username)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="待办")).to_be_visible()
+    return page
+
+
+def center(page, element_id: str) -> tuple[float, float]:
+    """The centre of a diagram element in the modeler shown."""
+    box = page.locator(f'.file-pane:not([hidden]) .djs-element[data-element-id="{element_id}"]').first.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

@@ -16,10 +16,10 @@ import time_machine
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from browser import chromium, require_chromium, screenshot, served
-from engine.db import make_engine, make_session_factory
+from browser import center, chromium, screenshot
+from browser import sign_in as signed_in
+from browser import site as browser_site
 from engine.instances import complete_task, start_instance
-from engine.migrate import upgrade
 from engine.models import AuditEvent, AuditKind, HumanTask, Instance, ProcessVersion, Timer
 
 PORT = 5417
@@ -38,44 +38,15 @@ CHECK_FORM = """{
 
 @pytest.fixture
 def site(tmp_path, packages_dir, fast_hashing):
-    require_chromium()
-    from engine.packages import load_folder
-    from engine.processes import store_version
-    from engine.properties import create_property, deploy
-    from engine.users import create_user
-    from webapp import create_app
-
-    url = f"sqlite:///{tmp_path / 'owner.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    sessions = make_session_factory(engine)
-    with sessions() as s:
-        version = store_version(s, load_folder(packages_dir / "service_request"), author="seed", message="首版").version
-        deploy(s, version, [create_property(s, "P001", "翠湖花园"), create_property(s, "P002", "滨江苑")])
-        create_user(s, "owner1", "流程负责人小林", "password-owner1", is_process_owner=True)
-        create_user(s, "hq", "总部", "password-hq", is_hq=True)
-        create_user(s, "fd1", "前台小王", "password-fd1", roles={"P001": ["front_desk"], "P002": ["front_desk"]})
-        create_user(s, "eng1", "工程老李", "password-eng1", roles={"P001": ["engineering"], "P002": ["engineering"]})
-        s.commit()
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "owner", "ATTACHMENT_DIR": str(tmp_path / "files")})
-    with served(app, PORT) as base:
-        yield base, sessions
-    app.extensions["pflow_engine"].dispose()
-    engine.dispose()
+    staff = [("owner1", "流程负责人小林", {"is_process_owner": True}), ("hq", "总部", {"is_hq": True}),
+             ("fd1", "前台小王", {"roles": {"P001": ["front_desk"], "P002": ["front_desk"]}}),
+             ("eng1", "工程老李", {"roles": {"P001": ["engineering"], "P002": ["engineering"]}})]
+    with browser_site(tmp_path, PORT, [packages_dir / "service_request"], staff) as served_site:
+        yield served_site
 
 
-def sign_in(browser, base, username, width=1440):
-    context = browser.new_context(viewport={"width": width, "height": 960}, locale="zh-CN")
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
-    page.errors = errors
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("password-" + username)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="待办")).to_be_visible()
-    return page
+def sign_in(browser, base, username):
+    return signed_in(browser, base, username, width=1440, height=960)
 
 
 def open_tasks(sessions, case_no):
@@ -92,11 +63,6 @@ def register(sessions, code):
         complete_task(s, task.id, REGISTER, user="fd1")
         s.commit()
         return case.case_no
-
-
-def center(page, element_id):
-    box = page.locator(f'.file-pane:not([hidden]) .djs-element[data-element-id="{element_id}"]').first.bounding_box()
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
 def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_migrated(site):

@@ -15,11 +15,11 @@ import time_machine
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from browser import chromium, require_chromium, screenshot, served
+from browser import center, chromium, screenshot
+from browser import sign_in as signed_in
+from browser import site as browser_site
 from conftest import ROOT
-from engine.db import make_engine, make_session_factory
 from engine.instances import complete_task, start_instance
-from engine.migrate import upgrade
 from engine.models import AuditEvent, AuditKind, HumanTask, Instance, ProcessVersion, Timer
 
 PORT = 5419
@@ -39,42 +39,14 @@ SAFETY_FORM = """{
 
 @pytest.fixture
 def site(tmp_path, fast_hashing):
-    require_chromium()
-    from engine.packages import load_folder
-    from engine.processes import store_version
-    from engine.properties import create_property, deploy
-    from engine.users import create_user
-    from webapp import create_app
-
-    url = f"sqlite:///{tmp_path / 'repair.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    sessions = make_session_factory(engine)
-    with sessions() as s:
-        version = store_version(s, load_folder(ROOT / "processes" / "repair"), author="seed", message="首版").version
-        deploy(s, version, [create_property(s, "P001", "翠湖花园"), create_property(s, "P002", "滨江苑")])
-        create_user(s, "owner1", "流程负责人小林", "password-owner1", is_process_owner=True)
-        create_user(s, "hq", "总部", "password-hq", is_hq=True)
-        create_user(s, "eng1", "工程老李", "password-eng1", roles={"P001": ["engineering"], "P002": ["engineering"]})
-        s.commit()
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "repair", "ATTACHMENT_DIR": str(tmp_path / "files")})
-    with served(app, PORT) as base:
-        yield base, sessions
-    app.extensions["pflow_engine"].dispose()
-    engine.dispose()
+    staff = [("owner1", "流程负责人小林", {"is_process_owner": True}), ("hq", "总部", {"is_hq": True}),
+             ("eng1", "工程老李", {"roles": {"P001": ["engineering"], "P002": ["engineering"]}})]
+    with browser_site(tmp_path, PORT, [ROOT / "processes" / "repair"], staff) as served_site:
+        yield served_site
 
 
 def sign_in(browser, base, username):
-    context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="zh-CN")
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(error))
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("password-" + username)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="待办")).to_be_visible()
-    return page
+    return signed_in(browser, base, username, width=1440, height=960)
 
 
 def report(sessions, code):
@@ -100,11 +72,6 @@ def on_site(sessions, case_no):
 def open_steps(sessions, case_no):
     with sessions() as s:
         return sorted(t.title for t in s.scalars(select(HumanTask).join(Instance).where(Instance.case_no == case_no)))
-
-
-def center(page, element_id):
-    box = page.locator(f'.file-pane:not([hidden]) .djs-element[data-element-id="{element_id}"]').first.bounding_box()
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
 def test_owner_adds_a_step_to_the_repair_process_hq_deploys_it_to_one_property_older_cases_migrate(site):

@@ -11,9 +11,8 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from browser import chromium, require_chromium, screenshot, served
-from engine.db import make_engine, make_session_factory
-from engine.migrate import upgrade
+from browser import chromium, screenshot, sign_in
+from browser import site as browser_site
 from engine.timers import fire_due_timers
 from library import PROCESSES
 
@@ -25,40 +24,10 @@ STAFF = [("fd1", "前台小王", "front_desk"), ("eng1", "工程老李", "engine
 
 @pytest.fixture
 def site(tmp_path, fast_hashing):
-    """The app on its own SQLite file with the complaint process deployed, staff for each role, CSRF on."""
-    require_chromium()
-    from engine.packages import load_folder
-    from engine.processes import store_version
-    from engine.properties import create_property, deploy
-    from engine.users import create_user
-    from webapp import create_app
-
-    url = f"sqlite:///{tmp_path / 'walk.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    sessions = make_session_factory(engine)
-    with sessions() as s:
-        version = store_version(s, load_folder(PROCESSES / "complaint")).version
-        deploy(s, version, [create_property(s, "P001", "翠湖花园"), create_property(s, "P002", "滨江苑")])
-        for name, display, role in STAFF:
-            create_user(s, name, display, "password-" + name, roles={"P001": [role]})
-        s.commit()
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "walk", "ATTACHMENT_DIR": str(tmp_path / "files")})
-    with served(app, PORT) as base:
-        yield base, sessions
-    app.extensions["pflow_engine"].dispose()
-    engine.dispose()
-
-
-def sign_in(browser, base, username):
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("password-" + username)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="待办")).to_be_visible()
-    return page
+    """The complaint process deployed, staff for each role at P001."""
+    staff = [(name, display, {"roles": {"P001": [role]}}) for name, display, role in STAFF]
+    with browser_site(tmp_path, PORT, [PROCESSES / "complaint"], staff) as served_site:
+        yield served_site
 
 
 def complete(page, expect_next: str | None = None):

@@ -9,7 +9,6 @@ from engine import incidents, outbox
 from engine.instances import start_instance
 from engine.mailer import MailError, SmtpMailer
 from engine.models import Incident, IncidentStatus, OutboxMessage, OutboxStatus
-from engine.users import create_user
 
 from conftest import free_port
 

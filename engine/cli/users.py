@@ -40,8 +40,8 @@ def user_add(ctx, username, display_name, roles, email, hq, owner, admin, passwo
 
     with open_session(ctx) as session:
         try:
-            created = create_user(session, username, display_name, password, roles=_roles(roles), is_hq=hq,
-                                  is_process_owner=owner, is_admin=admin, email=email)
+            create_user(session, username, display_name, password, roles=_roles(roles), is_hq=hq,
+                        is_process_owner=owner, is_admin=admin, email=email)
             session.commit()
         except EngineError as exc:
             session.rollback()
