@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from .exceptions import NotAllowed, NotFound
 from .models import AuditEvent, AuditKind, Incident, IncidentStatus
 from .models._types import utcnow
 
@@ -38,8 +39,6 @@ def record(session: Session, instance_id: int, kind: AuditKind, *, actor: str | 
 
 def get_open_incident(session: Session, incident_id: int) -> Incident:
     """The incident, if it is still open: ``NotFound`` if there is none, ``NotAllowed`` if it is resolved."""
-    from .exceptions import NotAllowed, NotFound
-
     incident = session.get(Incident, incident_id)
     if incident is None:
         raise NotFound(f"no incident {incident_id}")

@@ -32,9 +32,10 @@ from SpiffWorkflow import TaskState
 from . import audit, specs
 from .exceptions import EngineError, FormInvalid, LinkedCaseFailed, ScriptError
 from .models import AuditKind, Instance
+from .steplocal import StepLocal
 
 MAX_DEPTH = 3  # a case may open a case that opens a case, no deeper: diagrams must not loop
-_pending: ContextVar[list[dict]] = ContextVar("engine_case_requests")
+_pending = StepLocal("engine_case_requests")
 _depth: ContextVar[int] = ContextVar("engine_case_depth", default=0)
 _WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -51,27 +52,17 @@ def start_case(process, data=None) -> None:
         copy = json.loads(json.dumps(data))  # a snapshot, and proof that it can be stored
     except (TypeError, ValueError) as exc:
         raise ScriptError(f"start_case(\"{process}\", data): data must be JSON values: {exc}") from None
-    try:
-        pending = _pending.get()
-    except LookupError:
-        pending = []
-        _pending.set(pending)
-    pending.append({"process": process, "data": copy})
+    _pending.add({"process": process, "data": copy})
 
 
 def take() -> list[dict]:
     """The requests collected since the last take (and forget them)."""
-    try:
-        pending = _pending.get()
-    except LookupError:
-        return []
-    _pending.set([])
-    return pending
+    return _pending.take()
 
 
 def discard() -> None:
     """Forget requests an earlier, failed step may have left behind (call when a step begins)."""
-    _pending.set([])
+    _pending.discard()
 
 
 def open_requested(session: Session, origin: Instance, workflow, now: datetime,

@@ -7,26 +7,16 @@ or email reads them from there), so a rolled-back step sends nothing.
 """
 from __future__ import annotations
 
-from contextvars import ContextVar
+from .steplocal import StepLocal
 
-_pending: ContextVar[list[dict]] = ContextVar("engine_notices")
+_pending = StepLocal("engine_notices")
 
 
 def notify(to, message) -> None:
     """Collect one notice for ``to`` (a role id or 'resident') with a text ``message``."""
-    try:
-        pending = _pending.get()
-    except LookupError:
-        pending = []
-        _pending.set(pending)
-    pending.append({"to": str(to), "message": str(message)})
+    _pending.add({"to": str(to), "message": str(message)})
 
 
 def drain() -> list[dict]:
     """The notices collected since the last drain (and forget them)."""
-    try:
-        pending = _pending.get()
-    except LookupError:
-        return []
-    _pending.set([])
-    return pending
+    return _pending.take()
