@@ -85,3 +85,14 @@ def owners_only():
     if not may_own_processes():
         abort(403)
     return None
+
+
+def admins_only():
+    """A blueprint's ``before_request``: sign in first; anyone but an admin gets 404 (the page is not theirs)."""
+    from flask import current_app
+
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not me().is_admin:
+        abort(404)
+    return None

@@ -6,22 +6,20 @@ and says only whether the database and Redis answer. ``/admin`` is for users wit
 """
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from sqlalchemy import select
 
 from engine import incidents, ops
 from engine.exceptions import Conflict, NotAllowed, NotFound
 from engine.models import Instance
 
-from .access import me
+from .access import admins_only, me
 from .db import get_redis, get_session
 
 health_bp = Blueprint("health", __name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(admins_only)
 
 
 @health_bp.route("/health")
@@ -31,18 +29,7 @@ def health():
     return jsonify(body), 200 if result.ok else 503
 
 
-def admin_only(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not me().is_admin:
-            abort(404)
-        return view(*args, **kwargs)
-    return wrapped
-
-
 @bp.route("/")
-@admin_only
 def index():
     session, redis = get_session(), get_redis()
     figures = ops.figures(session, redis)
@@ -56,7 +43,6 @@ def index():
 
 
 @bp.route("/incidents/<int:incident_id>/retry", methods=["POST"])
-@admin_only
 def retry_incident(incident_id: int):
     session = get_session()
     try:
@@ -74,7 +60,6 @@ def retry_incident(incident_id: int):
 
 
 @bp.route("/jobs/<job_id>/<action>", methods=["POST"])
-@admin_only
 def job_action(job_id: str, action: str):
     redis = get_redis()
     if redis is None or action not in ("requeue", "delete"):
