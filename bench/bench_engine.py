@@ -63,16 +63,26 @@ def _since(t0: tuple[float, float]) -> tuple[float, float]:
     return wall - t0[0], cpu - t0[1]
 
 
-def bench_memory(cases: int) -> list[tuple[float, float]]:
+def _in_memory() -> tuple:
+    """The fixture's specs, parsed once, and the restricted script engine."""
     package = load_folder(PACKAGE, forms_dir=ROOT / "forms")
-    spec, subprocess_specs = parse_files(package.files, package.process_id)
-    engine = script_engine_for(_Prop())
+    return (*parse_files(package.files, package.process_id), script_engine_for(_Prop()))
+
+
+def _started(spec, subprocess_specs, engine) -> BpmnWorkflow:
+    """A new case in memory, run to its first user task."""
+    wf = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
+    for task in wf.get_tasks(state=TaskState.READY):
+        task.data.update(START)
+    wf.do_engine_steps()
+    return wf
+
+
+def bench_memory(cases: int) -> list[tuple[float, float]]:
+    spec, subprocess_specs, engine = _in_memory()
     timings = []
     for _ in range(cases):
-        wf = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
-        for task in wf.get_tasks(state=TaskState.READY):
-            task.data.update(START)
-        wf.do_engine_steps()
+        wf = _started(spec, subprocess_specs, engine)
         while not wf.is_completed():
             [task] = wf.get_tasks(state=TaskState.READY, manual=True)
             t0 = _now()
@@ -92,15 +102,10 @@ def bench_memory_json(cases: int) -> list[tuple[float, float]]:
     from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    package = load_folder(PACKAGE, forms_dir=ROOT / "forms")
-    spec, subprocess_specs = parse_files(package.files, package.process_id)
-    engine = script_engine_for(_Prop())
+    spec, subprocess_specs, engine = _in_memory()
     timings = []
     for _ in range(cases):
-        wf = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
-        for task in wf.get_tasks(state=TaskState.READY):
-            task.data.update(START)
-        wf.do_engine_steps()
+        wf = _started(spec, subprocess_specs, engine)
         state = serializer.serialize_json(wf)
         while True:
             t0 = _now()
