@@ -7,6 +7,7 @@ the reason, except under CI (``CI=true``), where they fail: CI has the server.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,42 @@ def deadline_deployed(session, packages_dir):
     deploy(session, version, [create_property(session, "P001", "翠湖花园"), create_property(session, "P002", "滨江苑")])
     session.commit()
     return version
+
+
+# --- waiting for other processes (RQ workers, gunicorn) without sleeping ---------------------------------------
+
+_WATCHED = ("audit_events", "timer_firings", "outbox")  # what the workers write when they have done something
+
+
+@pytest.fixture
+def db_changes(db_engine):
+    """``wait(check, timeout)``: re-run ``check`` each time another process writes to the watched tables.
+
+    A test-only trigger NOTIFYs on every write to them; the test LISTENs and blocks
+    until a notification (or the deadline) instead of sleeping. PostgreSQL only.
+    """
+    import psycopg
+
+    with db_engine.begin() as conn:
+        conn.exec_driver_sql("CREATE OR REPLACE FUNCTION pflow_test_notify() RETURNS trigger AS $$ "
+                             "BEGIN PERFORM pg_notify('pflow_test', TG_TABLE_NAME); RETURN NULL; END $$ "
+                             "LANGUAGE plpgsql")
+        for table in _WATCHED:
+            conn.exec_driver_sql(f"CREATE OR REPLACE TRIGGER pflow_test_notify AFTER INSERT OR UPDATE ON {table} "
+                                 "FOR EACH STATEMENT EXECUTE FUNCTION pflow_test_notify()")
+    listener = psycopg.connect(db_engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                               autocommit=True)
+    listener.execute("LISTEN pflow_test")
+
+    def wait(check, timeout: float, what: str):
+        deadline = time.monotonic() + timeout
+        while not (value := check()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                pytest.fail(f"{what}: not after {timeout} s")
+            for _ in listener.notifies(timeout=left, stop_after=1):  # blocks until another process writes
+                pass
+        return value
+
+    yield wait
+    listener.close()  # the triggers stay (in the test database) for the run: a NOTIFY nobody hears costs nothing

@@ -65,13 +65,10 @@ def rq_processes(db_engine, redis_conn, tmp_path):
         assert "Traceback" not in text, f"{log.name}:\n{text[-3000:]}"
 
 
-def wait_for_firings(session, count: int, timeout: float) -> None:
-    """Poll the database until ``count`` timers fired (worker processes doing their work), failing after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while (fired := _count(session, select(func.count()).select_from(TimerFiring))) < count:
-        if time.monotonic() > deadline:
-            pytest.fail(f"after {timeout}s only {fired} of {count} timers fired")
-        time.sleep(0.2)
+def wait_for_firings(db_changes, session, count: int, timeout: float) -> None:
+    """Wait until ``count`` timers fired (worker processes doing their work), failing after ``timeout``."""
+    db_changes(lambda: _count(session, select(func.count()).select_from(TimerFiring)) >= count, timeout,
+               f"{count} timers fired")
 
 
 def _start_cases(session, redis_conn, delays: list[int], since: datetime) -> list[int]:
@@ -104,7 +101,7 @@ def _assert_each_fired_once(session, ids: list[int]) -> None:
 
 
 def test_a_thousand_timers_fire_exactly_once_across_several_workers(
-        session, deadline_deployed, redis_conn, rq_processes):
+        session, deadline_deployed, redis_conn, rq_processes, db_changes):
     workers, cron = rq_processes
     now = datetime.now(timezone.utc)
     # started two minutes ago; deadlines from 2 minutes ago up to a few seconds from now
@@ -112,31 +109,33 @@ def test_a_thousand_timers_fire_exactly_once_across_several_workers(
     ids = _start_cases(session, redis_conn, delays, now - timedelta(minutes=2))
     workers(3)
     cron()  # the sweep runs every 2 seconds, racing the per-due-time jobs
-    wait_for_firings(session, 1000, timeout=90)
+    wait_for_firings(db_changes, session, 1000, timeout=90)
     _assert_each_fired_once(session, ids)
     by_worker = dict(session.execute(select(TimerFiring.worker, func.count()).group_by(TimerFiring.worker)).all())
     assert len(by_worker) >= 2, by_worker  # the work was shared
 
 
-def test_no_timer_is_lost_when_redis_is_flushed_mid_run(session, deadline_deployed, redis_conn, rq_processes):
+def test_no_timer_is_lost_when_redis_is_flushed_mid_run(session, deadline_deployed, redis_conn, rq_processes,
+                                                        db_changes):
     workers, cron = rq_processes
     now = datetime.now(timezone.utc)
     delays = [90 + i % 40 for i in range(300)]  # due from 30 s ago to 10 s from now
     ids = _start_cases(session, redis_conn, delays, now - timedelta(minutes=2))
     workers(2)
     cron()
-    wait_for_firings(session, 30, timeout=60)
+    wait_for_firings(db_changes, session, 30, timeout=60)
     redis_conn.flushdb()  # Redis keeps nothing on disk: a restart forgets every job
     fired_at_flush = _count(session, select(func.count()).select_from(TimerFiring))
     assert fired_at_flush < len(ids)
-    wait_for_firings(session, len(ids), timeout=90)
+    wait_for_firings(db_changes, session, len(ids), timeout=90)
     _assert_each_fired_once(session, ids)
 
 
 def test_users_and_workers_on_the_same_cases_lose_no_update(
-        session_factory, session, deadline_deployed, redis_conn, rq_processes):
+        session_factory, session, deadline_deployed, redis_conn, rq_processes, db_changes):
     """Two web processes' worth of users complete the tasks while the workers fire the same cases' deadlines."""
     from rq import Queue
+    from rq.job import Job
     from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
     from engine.exceptions import Conflict
@@ -174,14 +173,16 @@ def test_users_and_workers_on_the_same_cases_lose_no_update(
         t.join(timeout=60)
     assert len(outcomes) == len(ids)
 
-    def settled():
-        timers = Queue("timers", connection=redis_conn)
-        return (ScheduledJobRegistry(queue=timers).count + timers.count + StartedJobRegistry(queue=timers).count) == 0
-    wait_for_firings(session, len(overdue), timeout=60)
+    wait_for_firings(db_changes, session, len(overdue), timeout=60)
+    # the future deadlines' jobs run (and must fire nothing): block on each one's result, as RQ offers
+    timers = Queue("timers", connection=redis_conn)
+    pending = (ScheduledJobRegistry(queue=timers).get_job_ids() + timers.job_ids
+               + StartedJobRegistry(queue=timers).get_job_ids())
     deadline = time.monotonic() + 30
-    while not settled():  # the future deadlines' jobs run (and must fire nothing)
-        assert time.monotonic() < deadline, "timer jobs still waiting"
-        time.sleep(0.2)
+    for job in Job.fetch_many(pending, connection=redis_conn):
+        if job is not None:
+            left = max(1, int(deadline - time.monotonic()))
+            assert job.latest_result(timeout=left) is not None, f"timer job {job.id} did not run"
 
     fired = dict(session.execute(select(TimerFiring.instance_id, func.count()).group_by(TimerFiring.instance_id)).all())
     completed = set(session.scalars(select(AuditEvent.instance_id).where(AuditEvent.kind == AuditKind.TASK_COMPLETED)))

@@ -8,9 +8,10 @@ escalation in the supervisor's inbox.
 """
 import os
 import signal
+import socket
 import subprocess
-import time
 from datetime import datetime, timedelta, timezone
+from urllib.request import urlopen
 
 import pytest
 import time_machine
@@ -26,28 +27,25 @@ from conftest import REDIS_URL, ROOT
 pytestmark = pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
 
 
-def _poll(session, query, timeout: float):
-    """Poll the database for the script's processes to have done their work; None after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _first(db_changes, session, query, timeout: float, log_path):
+    """The first row of ``query`` once the script's processes have written it; fails after ``timeout``
+    showing the end of the script's log."""
+    def found():
         value = session.scalars(query).first()
         session.rollback()
-        if value is not None:
-            return value
-        time.sleep(0.2)
-    return None
+        return value
+    try:
+        return db_changes(found, timeout, "the script's processes did the work")
+    except pytest.fail.Exception:
+        pytest.fail(log_path.read_text()[-3000:])
 
 
 def test_a_deadline_escalates_through_the_natively_started_workers(
-        session, deadline_deployed, redis_conn, db_engine, tmp_path):
+        session, deadline_deployed, redis_conn, db_engine, tmp_path, db_changes):
     create_user(session, "sup1", "王主管", "password1", roles={"P001": ["cs_supervisor"]}, email="sup1@example.com")
     session.commit()
-    env = dict(os.environ, DATABASE_URL=db_engine.url.render_as_string(hide_password=False), REDIS_URL=REDIS_URL,
-               WORKERS="2", SWEEP_INTERVAL="2", BIND="127.0.0.1:5250", PFLOW_SECRET_KEY="test-only")
-    env.pop("SMTP_URL", None)
-    log = open(tmp_path / "run-production.log", "w")
-    script = subprocess.Popen(["bash", str(ROOT / "scripts" / "run-production.sh")], env=env, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    log_path = tmp_path / "run-production.log"
+    script, log = _start_script({"BIND": "127.0.0.1:5250"}, db_engine, log_path)
     try:
         with time_machine.travel(datetime.now(timezone.utc) - timedelta(minutes=5), tick=False):
             case = start_instance(session, "P001", "deadline", {"delay_seconds": 60, "room": "6-606"}, user="fd1")
@@ -55,36 +53,31 @@ def test_a_deadline_escalates_through_the_natively_started_workers(
             case_id = case.id
         enqueue.after_commit(session, redis_conn)  # what the web app does after each request
 
-        escalated = _poll(session, select(AuditEvent).where(
-            AuditEvent.instance_id == case_id, AuditEvent.kind == AuditKind.ESCALATED), timeout=60)
-        assert escalated is not None, (tmp_path / "run-production.log").read_text()[-3000:]
+        escalated = _first(db_changes, session, select(AuditEvent).where(
+            AuditEvent.instance_id == case_id, AuditEvent.kind == AuditKind.ESCALATED), 60, log_path)
         assert escalated.title == "上门处理" and escalated.data["deadline"] == "处理时限"
         assert session.scalars(select(HumanTask.lane).where(HumanTask.instance_id == case_id)).all() == [
             "cs_supervisor"]
-        mail = _poll(session, select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.LOGGED), timeout=30)
-        assert mail is not None and mail.address == "sup1@example.com"
+        mail = _first(db_changes, session, select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.LOGGED),
+                      30, log_path)
+        assert mail.address == "sup1@example.com"
         assert script.poll() is None  # everything still running
     finally:
-        if script.poll() is None:
-            os.killpg(script.pid, signal.SIGTERM)
-        try:
-            code = script.wait(timeout=30)
-        finally:
-            log.close()
+        code = _stop_script(script, log)
     assert code == 0
     with pytest.raises(ProcessLookupError):  # no process of the script's group is left
         os.killpg(script.pid, 0)
-    text = (tmp_path / "run-production.log").read_text()
+    text = log_path.read_text()
     assert '"logger": "rq.worker"' in text  # JSON lines
 
 
-def _start_script(env_overrides: dict, db_engine, log_path):
+def _start_script(env_overrides: dict, db_engine, log_path, pass_fds=()):
     env = dict(os.environ, DATABASE_URL=db_engine.url.render_as_string(hide_password=False), REDIS_URL=REDIS_URL,
                WORKERS="2", SWEEP_INTERVAL="2", PFLOW_SECRET_KEY="test-only", **env_overrides)
     env.pop("SMTP_URL", None)
     log = open(log_path, "w")
     script = subprocess.Popen(["bash", str(ROOT / "scripts" / "run-production.sh")], env=env, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+                              stderr=subprocess.STDOUT, start_new_session=True, pass_fds=pass_fds)
     return script, log
 
 
@@ -97,25 +90,8 @@ def _stop_script(script, log) -> int:
         log.close()
 
 
-def _answers(url: str, timeout: float) -> bool:
-    """Poll ``url`` until it answers 200 (the script's gunicorn has started); False after ``timeout``."""
-    from urllib.error import URLError
-    from urllib.request import urlopen
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except (URLError, ConnectionError, OSError):
-            pass
-        time.sleep(0.2)
-    return False
-
-
 def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
-        session, redis_conn, db_engine, tmp_path, fast_hashing):
+        session, redis_conn, db_engine, tmp_path, fast_hashing, db_changes):
     """sign in, start a case, let a timer fire through the worker, see the escalation."""
     from playwright.sync_api import expect
 
@@ -135,9 +111,16 @@ def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
                 email="sup1@example.com")
     session.commit()
     base = "http://127.0.0.1:5251"
-    script, log = _start_script({"BIND": "127.0.0.1:5251"}, db_engine, tmp_path / "run-production.log")
+    log_path = tmp_path / "run-production.log"
+    # the test opens the web port and hands it to gunicorn (--bind fd://N): a request waits in the socket's
+    # backlog until gunicorn, started after the migrations, serves it — no polling for the server to come up
+    listener = socket.create_server(("127.0.0.1", 5251))
+    script, log = _start_script({"BIND": f"fd://{listener.fileno()}"}, db_engine, log_path,
+                                pass_fds=(listener.fileno(),))
+    listener.close()  # gunicorn holds it now
     try:
-        assert _answers(base + "/health", timeout=60), (tmp_path / "run-production.log").read_text()[-3000:]
+        with urlopen(base + "/health", timeout=60) as health:
+            assert health.status == 200, log_path.read_text()[-3000:]
         with chromium() as browser:
             fd = browser.new_page(locale="zh-CN")
             fd.goto(base + "/login")
@@ -156,9 +139,8 @@ def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
             case_no = fd.locator(".crumbs a").nth(1).inner_text()
 
             # nobody confirms within the (3.6 s) deadline: a worker fires it, from the job the request enqueued
-            escalated = _poll(session, select(AuditEvent).join(Instance, Instance.id == AuditEvent.instance_id)
-                              .where(Instance.case_no == case_no, AuditEvent.kind == AuditKind.ESCALATED), timeout=60)
-            assert escalated is not None, (tmp_path / "run-production.log").read_text()[-3000:]
+            _first(db_changes, session, select(AuditEvent).join(Instance, Instance.id == AuditEvent.instance_id)
+                   .where(Instance.case_no == case_no, AuditEvent.kind == AuditKind.ESCALATED), 60, log_path)
             sup = browser.new_page(locale="zh-CN")
             sup.goto(base + "/login")
             sup.get_by_label("用户名").fill("sup1")
@@ -168,8 +150,9 @@ def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
             expect(notices).to_contain_text(case_no)
             expect(notices).to_contain_text("超过0.001小时未确认受理")  # the property's own deadline
             screenshot(sup, "production-escalation")
-        mail = _poll(session, select(OutboxMessage).where(OutboxMessage.address == "sup1@example.com"), timeout=30)
-        assert mail is not None and case_no in (mail.subject + mail.body)
+        mail = _first(db_changes, session, select(OutboxMessage).where(OutboxMessage.address == "sup1@example.com"),
+                      30, log_path)
+        assert case_no in (mail.subject + mail.body)
         assert script.poll() is None
     finally:
         code = _stop_script(script, log)
