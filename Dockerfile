@@ -1,4 +1,4 @@
-# The one image every production process runs: web (gunicorn), RQ workers, rq cron, migrations.
+# The one image every production process runs: web (gunicorn), RQ workers and cron (pflow-worker), migrations.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PYTHONPATH=/app
 WORKDIR /app

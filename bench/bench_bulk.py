@@ -24,14 +24,22 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from engine.db import make_engine, make_session_factory  # noqa: E402
-from engine.instances import complete_task, start_instance  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
-from engine.migration import check_cases, migrate_case, migrate_cases  # noqa: E402
-from engine.models import HumanTask, Instance, Property  # noqa: E402
-from engine.packages import assemble, load_folder  # noqa: E402
-from engine.processes import store_version  # noqa: E402
-from engine.properties import deploy  # noqa: E402
+from engine import (  # noqa: E402  # noqa: E402  # noqa: E402
+    HumanTask,
+    Instance,
+    Property,
+    check_cases,
+    complete_task,
+    deploy,  # noqa: E402
+    make_engine,
+    make_session_factory,
+    migrate_case,
+    migrate_cases,
+    start_instance,  # noqa: E402
+    store_version,  # noqa: E402
+    upgrade,  # noqa: E402
+)
+from engine.library.package import assemble, load_folder  # noqa: E402
 
 PACKAGES = ROOT / "tests" / "fixtures" / "packages"
 CHECK = ('<bpmn:userTask id="check" name="现场核实"><bpmn:incoming>f_register</bpmn:incoming>'

@@ -24,20 +24,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select, text  # noqa: E402
 from SpiffWorkflow import TaskState  # noqa: E402
 from SpiffWorkflow.bpmn import BpmnWorkflow  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
-from engine import store  # noqa: E402
-from engine.db import make_engine, make_session_factory  # noqa: E402
-from engine.instances import complete_task, start_instance  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
-from engine.models import HumanTask  # noqa: E402
-from engine.packages import load_folder  # noqa: E402
-from engine.processes import store_version  # noqa: E402
-from engine.properties import create_property, deploy  # noqa: E402
-from engine.runtime import script_engine_for  # noqa: E402
-from engine.specs import parse_files  # noqa: E402
+from engine import (  # noqa: E402
+    HumanTask,  # noqa: E402
+    complete_task,
+    create_property,
+    deploy,  # noqa: E402
+    load_folder,  # noqa: E402
+    make_engine,
+    make_session_factory,
+    start_instance,  # noqa: E402
+    store_version,  # noqa: E402
+    upgrade,  # noqa: E402
+)
+from engine.cases import workflows  # noqa: E402
+from engine.library.specs import parse_files  # noqa: E402
+from engine.scripting.environment import script_engine_for  # noqa: E402
 
 PACKAGE = ROOT / "tests" / "fixtures" / "packages" / "service_request"
 START = {"resident": "张三", "room": "3-1201"}
@@ -156,7 +161,7 @@ def bench_persisted(url: str, cases: int, cold: bool) -> list[tuple[float, float
             if task is None:
                 break
             if cold:
-                store._cache.clear()
+                workflows._cache.clear()
             t0 = _now()
             with sessions() as s:
                 complete_task(s, task.id, STEPS[task.task_name], user="bench")

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,14 +29,21 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from engine.db import make_engine, make_session_factory  # noqa: E402
-from engine.inbox import InboxQuery, inbox  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
-from engine.models import HumanTask, Instance, User  # noqa: E402
-from engine.packages import load_folder  # noqa: E402
-from engine.processes import store_version  # noqa: E402
-from engine.properties import create_property, deploy  # noqa: E402
-from engine.users import create_user  # noqa: E402
+from engine import (  # noqa: E402  # noqa: E402  # noqa: E402
+    HumanTask,
+    InboxQuery,
+    Instance,
+    User,
+    create_property,
+    create_user,  # noqa: E402
+    deploy,  # noqa: E402
+    inbox,
+    load_folder,  # noqa: E402
+    make_engine,
+    make_session_factory,
+    store_version,  # noqa: E402
+    upgrade,  # noqa: E402
+)
 
 LANES = [("register", "登记请求", "front_desk"), ("handle", "上门处理", "engineering"),
          ("supervisor_review", "超时跟进", "cs_supervisor")]
@@ -48,7 +55,7 @@ def seed(sessions, n: int) -> None:
         props = [create_property(s, "P001", "翠湖花园"), create_property(s, "P002", "滨江苑")]
         deploy(s, version, props)
         create_user(s, "eng1", "工程", "bench-password", roles={"P001": ["engineering"]})
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         instances, tasks = [], []
         for i in range(n):
             prop = props[i % 2]
@@ -98,14 +105,14 @@ def bench(url: str, n: int, runs: int) -> None:
     with sessions() as s:
         user = s.query(User).filter_by(username="eng1").one()
         s.commit()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         visible = inbox(s, user, InboxQuery(view="team"), now).total
         s.commit()
         print(f"\n{engine.dialect.name}: {n} open tasks, {visible} in eng1's roles at P001")
         for label, query in [("first page", InboxQuery()), ("search '1栋0'", InboxQuery(search="1栋0")),
                              ("overdue", InboxQuery(overdue=True)), ("page 50", InboxQuery(page=50))]:
             def run(q=query):
-                inbox(s, user, q, datetime.now(timezone.utc))
+                inbox(s, user, q, datetime.now(UTC))
                 s.commit()
             med, p95 = timed(run, runs)
             print(f"  inbox() {label:<14} median {med:6.1f} ms   p95 {p95:6.1f} ms")

@@ -1,8 +1,8 @@
 """Structured logs: one JSON object a line for workers and production, plain text for a terminal.
 
-``configure()`` sets up the root logger from ``LOG_FORMAT``/``LOG_LEVEL``;
+``configure(settings)`` sets up the root logger from the settings' log format and level;
 ``dict_config()`` is the same as a ``logging.config`` dictionary, for RQ's
-``DICT_CONFIG`` setting (``rq worker -c engine.queue.rqconfig``). Fields given
+worker's start (``worker.main``). Fields given
 with ``extra=`` (``instance_id``, ``job_id``, ``message_id`` …) become keys of
 the JSON object.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from .settings import Settings
+from engine.settings import Settings
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
@@ -23,7 +23,7 @@ class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON line: time, level, logger, message, extras, exception."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+        entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
                  "level": record.levelname, "logger": record.name, "message": record.getMessage()}
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
@@ -33,9 +33,8 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def dict_config(settings: Settings | None = None) -> dict:
+def dict_config(settings: Settings) -> dict:
     """A ``logging.config.dictConfig`` dictionary: one stderr handler on the root logger."""
-    settings = settings or Settings.from_env()
     formatter = ({"()": f"{__name__}.JsonFormatter"} if settings.log_format == "json"
                  else {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"})
     return {
@@ -47,6 +46,6 @@ def dict_config(settings: Settings | None = None) -> dict:
     }
 
 
-def configure(settings: Settings | None = None) -> None:
+def configure(settings: Settings) -> None:
     """Configure the process's logging from the settings (call once, at process start)."""
     logging.config.dictConfig(dict_config(settings))

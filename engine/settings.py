@@ -1,4 +1,8 @@
-"""The production settings, read from the environment when a process starts (never at import).
+"""The settings every process of the product reads once, at its start, from its environment.
+
+The callers read them (``Settings.from_env(os.environ)`` in the web app factory, the
+worker's start and the CLI's group) and hand them in; no engine module reads the
+environment, and nothing reads configuration at import time.
 
 The whole list (the README's Production section explains each):
 
@@ -16,9 +20,8 @@ Secrets (the database and SMTP passwords inside the URLs) come only from here.
 """
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,8 @@ class Settings:
     log_level: str = "INFO"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        env = os.environ if environ is None else environ
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """The settings ``env`` (the process's ``os.environ``) gives; ``ValueError`` names a bad value."""
 
         def get(name: str) -> str | None:
             value = env.get(name, "").strip()

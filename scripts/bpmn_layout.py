@@ -16,10 +16,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lxml import etree
-
-from bpmn_geometry import BPMN, DC, DDI, DI, NS, POOL_LABEL, MARGIN, Layout
+from bpmn_geometry import BPMN, DC, DDI, DI, MARGIN, NS, POOL_LABEL, Layout
 from bpmn_routing import place_labels, route
+from lxml import etree
 
 
 def _bounds(parent, x, y, w, h):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Production natively on this machine: the processes docker-compose.yml runs, against the local
 # PostgreSQL and Redis. Migrates the database, then starts WORKERS RQ workers (with RQ's scheduler),
-# one `rq cron` for the periodic sweeps and, once the web app exists, gunicorn on BIND.
+# one cron process for the periodic sweeps (RQ's CronScheduler) and gunicorn on BIND.
 # Ctrl-C or SIGTERM stops every process it started; so does any one of them exiting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,13 +25,11 @@ trap stop EXIT
 trap 'stop; exit 0' INT TERM
 
 for _ in $(seq "$WORKERS"); do
-  .venv/bin/rq worker -c engine.queue.rqconfig -w rq.worker.SimpleWorker --with-scheduler timers mail & pids+=($!)
+  .venv/bin/pflow-worker work timers mail & pids+=($!)
 done
-.venv/bin/rq cron -c engine.queue.rqconfig engine.queue.cron & pids+=($!)
-if [ -f webapp/__init__.py ]; then
-  .venv/bin/gunicorn --bind "$BIND" --workers "${WEB_CONCURRENCY:-2}" --access-logfile - 'webapp:create_app()' & pids+=($!)
-fi
-echo "running: $WORKERS worker(s), rq cron$([ -f webapp/__init__.py ] && echo ", web on $BIND")" >&2
+.venv/bin/pflow-worker cron & pids+=($!)
+.venv/bin/gunicorn --bind "$BIND" --workers "${WEB_CONCURRENCY:-2}" --access-logfile - 'webapp:create_app()' & pids+=($!)
+echo "running: $WORKERS worker(s), cron, web on $BIND" >&2
 
 wait -n || true
 echo "a process exited; stopping the others" >&2

@@ -12,4 +12,4 @@ if ! ls processes/*/manifest.json >/dev/null 2>&1; then
   echo "no process library under processes/: the demo deploys $PROCESSES"
 fi
 .venv/bin/pflow demo --processes "$PROCESSES"
-exec .venv/bin/pflow-web --host 127.0.0.1 --port "${PORT:-5000}" --timer-interval "${TIMER_INTERVAL:-5}"
+exec .venv/bin/pflow-web --host 127.0.0.1 --port "${PORT:-5000}" --sweep-interval "${SWEEP_INTERVAL:-5}"

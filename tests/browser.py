@@ -65,12 +65,16 @@ def site(tmp_path, port: int, packages, staff):
     P002 滨江苑, ``staff`` as (user name, display name, create_user keywords); every password is
     ``password-<user name>``. Yields (base URL, session factory)."""
     require_chromium()
-    from engine.db import make_engine, make_session_factory
-    from engine.migrate import upgrade
-    from engine.packages import load_folder
-    from engine.processes import store_version
-    from engine.properties import create_property, deploy
-    from engine.users import create_user
+    from engine import (
+        create_property,
+        create_user,
+        deploy,
+        load_folder,
+        make_engine,
+        make_session_factory,
+        store_version,
+        upgrade,
+    )
     from webapp import create_app
 
     url = f"sqlite:///{tmp_path / 'site.db'}"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine.db import Base, make_engine, make_session_factory
-from engine.migrate import upgrade
+from engine import upgrade
+from engine.storage.database import Base, make_engine, make_session_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -64,9 +64,10 @@ def session_factory(db_engine):
     """A sessionmaker on a database emptied after the test (tests commit for real)."""
     yield make_session_factory(db_engine)
     _wipe(db_engine)
-    from engine import specs, store
+    from engine.cases import workflows
+    from engine.library import specs
 
-    store._cache.clear()
+    workflows._cache.clear()
     specs._versions.clear()
 
 
@@ -84,9 +85,7 @@ def packages_dir() -> Path:
 @pytest.fixture
 def deployed(session, packages_dir):
     """The fixture ``service_request`` process stored and deployed to two properties, committed."""
-    from engine.packages import load_folder
-    from engine.processes import store_version
-    from engine.properties import create_property, deploy
+    from engine import create_property, deploy, load_folder, store_version
 
     package = load_folder(packages_dir / "service_request", forms_dir=packages_dir / "forms")
     version = store_version(session, package, author="tester", message="first").version
@@ -122,15 +121,16 @@ def fast_hashing(monkeypatch):
     """Argon2id with the smallest cost: web tests sign in often; the hashing itself is tested in test_inbox."""
     from argon2 import PasswordHasher
 
-    from engine import users
+    from engine.org import staff
 
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+    monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 
 @pytest.fixture
 def app(web_config, session_factory, deployed, fast_hashing):
     """The web app on the test database, with the fixture process deployed to P001 and P002 and STAFF users."""
-    from engine.users import create_user
+    from engine import create_user
     from webapp import create_app
 
     with session_factory() as s:
@@ -181,7 +181,7 @@ def redis_conn():
     """Redis for RQ (``TEST_REDIS_URL``, default database 1), emptied before and after the test (FLUSHDB)."""
     from redis.exceptions import RedisError
 
-    from engine.queue import connect
+    from worker import connect
 
     conn = connect(REDIS_URL)
     try:
@@ -243,9 +243,7 @@ def smtp_server():
 @pytest.fixture
 def deadline_deployed(session, packages_dir):
     """The ``deadline`` fixture process (a task with a ``delay_seconds`` deadline) deployed to P001 and P002."""
-    from engine.packages import load_folder
-    from engine.processes import store_version
-    from engine.properties import create_property, deploy
+    from engine import create_property, deploy, load_folder, store_version
 
     version = store_version(session, load_folder(packages_dir / "deadline")).version
     deploy(session, version, [create_property(session, "P001", "翠湖花园"), create_property(session, "P002", "滨江苑")])

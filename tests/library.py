@@ -7,20 +7,31 @@ dropped, so the next step loads the case from the database. The clock is frozen
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine import store, validation
-from engine.instances import complete_task, start_instance
-from engine.models import AuditEvent, AuditKind, HumanTask, Instance, Property, Timer
-from engine.packages import load_folder
-from engine.processes import store_version
-from engine.properties import create_property, deploy, get_property
-from engine.timers import fire_due_timers
+from engine import (
+    AuditEvent,
+    AuditKind,
+    HumanTask,
+    Instance,
+    Property,
+    Timer,
+    complete_task,
+    create_property,
+    deploy,
+    fire_due_timers,
+    get_property,
+    load_folder,
+    start_instance,
+    store_version,
+)
+from engine.cases import workflows
+from engine.library import validation
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"
@@ -67,7 +78,7 @@ def deploy_library(session, *keys: str, properties=("P001",)) -> None:
 
 def commit(session) -> None:
     session.commit()
-    store._cache.clear()  # the next step loads the case from the database
+    workflows._cache.clear()  # the next step loads the case from the database
 
 
 class Case:
@@ -77,7 +88,7 @@ class Case:
         self.session, self.id = session, instance.id
 
     @classmethod
-    def start(cls, session, process: str, data: dict, *, user: str = "fd1", prop: str = "P001") -> "Case":
+    def start(cls, session, process: str, data: dict, *, user: str = "fd1", prop: str = "P001") -> Case:
         instance = start_instance(session, prop, process, data, user=user)
         commit(session)
         return cls(session, instance)
@@ -99,7 +110,7 @@ class Case:
     def open(self) -> set[str]:
         return set(self.tasks())
 
-    def complete(self, name: str, data: dict, *, user: str = "staff1", lanes=None) -> "Case":
+    def complete(self, name: str, data: dict, *, user: str = "staff1", lanes=None) -> Case:
         tasks = self.tasks()
         assert name in tasks, f"{name} is not open; open: {sorted(tasks)}"
         complete_task(self.session, tasks[name].id, data, user=user, lanes=lanes)
@@ -123,14 +134,14 @@ class Case:
 
     def data(self) -> dict:
         """The case data as its open tasks see it (the last completed task's if none is open)."""
-        workflow = store.load_workflow(self.session, self.instance)
+        workflow = workflows.load_workflow(self.session, self.instance)
         from SpiffWorkflow import TaskState
         ready = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
         task = ready[-1] if ready else workflow.last_task
         self.session.rollback()
         return dict(task.data)
 
-    def linked(self, process: str) -> list["Case"]:
+    def linked(self, process: str) -> list[Case]:
         """Cases this case opened with ``start_case``."""
         return [Case(self.session, self.session.get(Instance, e.data["instance_id"]))
                 for e in self.events(AuditKind.CASE_OPENED) if e.data["process"] == process]
@@ -139,8 +150,8 @@ class Case:
 def fire(session, traveller, when: datetime) -> int:
     """Move the clock to ``when`` and run one timer sweep; return how many timers fired."""
     traveller.move_to(when)
-    report = fire_due_timers(session, datetime.now(timezone.utc))
-    store._cache.clear()
+    report = fire_due_timers(session, datetime.now(UTC))
+    workflows._cache.clear()
     assert report.failed == [], f"instances failed in the sweep: {report.failed}"
     return report.fired
 

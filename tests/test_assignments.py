@@ -4,13 +4,20 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from engine.assignments import claim, reassign, release
-from engine.audit import events_of
-from engine.exceptions import Conflict
-from engine.inbox import InboxQuery, inbox
-from engine.instances import start_instance
-from engine.models import AuditKind, HumanTask
-from engine.users import create_user, holders
+from engine import (
+    AuditKind,
+    Conflict,
+    HumanTask,
+    InboxQuery,
+    claim,
+    create_user,
+    events_of,
+    holders,
+    inbox,
+    reassign,
+    release,
+    start_instance,
+)
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 
@@ -26,7 +33,7 @@ def task(session, deployed):
 
 
 def _users(session):
-    from engine.models import User
+    from engine import User
     return {u.username: u for u in session.scalars(select(User))}
 
 

@@ -13,14 +13,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from playwright.sync_api import expect
-from sqlalchemy import select
-
 from browser import center, chromium, screenshot
 from browser import sign_in as signed_in
 from browser import site as browser_site
-from engine.instances import complete_task, start_instance
-from engine.models import AuditEvent, AuditKind, HumanTask, Instance, ProcessVersion, Timer
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from engine import AuditEvent, AuditKind, HumanTask, Instance, ProcessVersion, Timer, complete_task, start_instance
 
 PORT = 5417
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))  # a Monday morning
@@ -190,7 +189,7 @@ def test_the_properties_panel_writes_the_engine_dialect_and_files_can_be_uploade
     """Timer, script, condition, pre-script and instructions edited in the panel, a DMN uploaded: the engine loads it."""
     from lxml import etree
 
-    from engine.lint import NS
+    from engine.library.lint import NS
 
     base, sessions = site
     dmn = tmp_path / "priority.dmn"
@@ -237,7 +236,7 @@ def test_the_properties_panel_writes_the_engine_dialect_and_files_can_be_uploade
         assert not owner.errors
 
     with sessions() as s:
-        from engine.models import ProcessVersion
+        from engine import ProcessVersion
 
         files = s.scalars(select(ProcessVersion).where(ProcessVersion.number == 2)).one().files
     root = etree.fromstring(files["service_request.bpmn"].encode())

@@ -12,15 +12,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from playwright.sync_api import expect
-from sqlalchemy import select
-
 from browser import center, chromium, screenshot
 from browser import sign_in as signed_in
 from browser import site as browser_site
 from conftest import ROOT
-from engine.instances import complete_task, start_instance
-from engine.models import AuditEvent, AuditKind, HumanTask, Instance, ProcessVersion, Timer
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from engine import AuditEvent, AuditKind, HumanTask, Instance, ProcessVersion, Timer, complete_task, start_instance
 
 PORT = 5419
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))  # a Monday morning

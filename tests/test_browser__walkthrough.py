@@ -5,16 +5,16 @@ thread of this process, so the frozen clock is the server's too: the department'
 3-working-day deadline passes, the timers fire through the engine at the travelled
 time, and the supervisor sees the escalation. Screenshots go to tests/artifacts/.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from playwright.sync_api import expect
-
 from browser import chromium, screenshot, sign_in
 from browser import site as browser_site
-from engine.timers import fire_due_timers
 from library import PROCESSES
+from playwright.sync_api import expect
+
+from engine import fire_due_timers
 
 PORT = 5143
 CST = timezone(timedelta(hours=8))
@@ -88,7 +88,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         # three working days pass without a solution: the deadline fires, the supervisor is told
         clock.move_to(datetime(2026, 11, 26, 9, 5, tzinfo=CST))
         with sessions() as s:
-            report = fire_due_timers(s, datetime.now(timezone.utc))
+            report = fire_due_timers(s, datetime.now(UTC))
         assert report.fired == 1 and not report.failed
         sup = sign_in(browser, base, "sup1")
         notices = sup.locator(".notices")
@@ -133,7 +133,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
 
         # the case page: closed, the diagram drawn with its finished path, the whole story on the timeline
         with sessions() as s:
-            from engine.models import Instance
+            from engine import Instance
             case_id = s.query(Instance.id).filter_by(case_no=case_no).scalar()
         fd.goto(f"{base}/cases/{case_id}")
         expect(fd.locator("h1 .status")).to_have_text("已结案")

@@ -1,17 +1,13 @@
 """Comments and attachments of a case: on the timeline, files checked by content and size."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from engine.audit import events_of
-from engine.casefiles import FileStore, add_comment, attach, attachments_of
-from engine.exceptions import NotAllowed
-from engine.instances import start_instance
-from engine.models import AuditKind
+from engine import AuditKind, FileStore, NotAllowed, add_comment, attach, attachments_of, events_of, start_instance
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
 TYPES = ["image/jpeg", "image/png", "application/pdf"]
-NOW = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture

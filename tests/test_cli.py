@@ -2,13 +2,13 @@
 import json
 import re
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from click.testing import CliRunner
 
-from engine.cli import main
+from cli import main
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_load_deploy_start_complete_fire(pflow, packages_dir):
     assert "unchanged" in pflow("load", str(packages_dir / "service_request"))
     assert "reply_hours = 12" in pflow("property", "set", "P001", "reply_hours", "12")
 
-    t0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     with time_machine.travel(t0, tick=False) as clock:
         out = pflow("start", "P001", "service_request", "--data", json.dumps({"resident": "张三", "room": "1-1"}))
         assert re.search(r"started SR20261123-\d+", out) and "登记请求" in out
@@ -67,7 +67,7 @@ def test_load_deploy_start_complete_fire(pflow, packages_dir):
 def test_migrate_dry_run_then_move_with_a_summary(pflow, packages_dir, tmp_path):
     pflow("property", "add", "P001", "翠湖花园")
     pflow("load", str(packages_dir / "service_request"), "--deploy", "all")
-    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=UTC), tick=False):
         for _ in range(3):
             pflow("start", "P001", "service_request", "--data", json.dumps({"resident": "张三", "room": "1-1"}))
         v2 = tmp_path / "service_request"

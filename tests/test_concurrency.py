@@ -1,14 +1,20 @@
 """Concurrent steps on one instance are serialised: exactly one wins, the other gets a clear conflict."""
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import time_machine
 from sqlalchemy import func, select
 
-from engine.exceptions import Conflict
-from engine.instances import complete_task, start_instance
-from engine.models import AuditEvent, AuditKind, HumanTask, TimerFiring
-from engine.timers import fire_instance_timers
+from engine import (
+    AuditEvent,
+    AuditKind,
+    Conflict,
+    HumanTask,
+    TimerFiring,
+    complete_task,
+    fire_instance_timers,
+    start_instance,
+)
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 START = {"resident": "王五", "room": "2-808"}
@@ -73,7 +79,7 @@ def test_timer_and_user_on_the_same_instance(session, session_factory, deployed)
             session.commit()
             cases.append(case)
         clock.move_to(T0 + timedelta(hours=1, minutes=1))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for case in cases:
             handle = session.scalars(select(HumanTask.id).where(HumanTask.instance_id == case.id)).one()
             session.commit()

@@ -1,9 +1,7 @@
 """The database setup: on SQLite, writers queue for the write lock while readers never wait for them."""
 from sqlalchemy import select, text
 
-from engine.db import make_engine, make_session_factory
-from engine.migrate import upgrade
-from engine.models import Property
+from engine import Property, make_engine, make_session_factory, upgrade
 
 
 def test_sqlite_readers_run_beside_a_writer_and_writers_queue(tmp_path):

@@ -1,13 +1,10 @@
 """Deadline-near notices: once per open task, to its assignee or else its role, when its time runs short."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import time_machine
 from sqlalchemy import select, update
 
-from engine.deadlines import notice_due_soon
-from engine.instances import start_instance
-from engine.models import AuditEvent, AuditKind, HumanTask, OutboxMessage
-from engine.users import create_user
+from engine import AuditEvent, AuditKind, HumanTask, OutboxMessage, create_user, notice_due_soon, start_instance
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 
@@ -19,12 +16,12 @@ def test_a_task_is_noticed_once_when_a_quarter_of_its_time_is_left(session, dead
         long_case = start_instance(session, "P001", "deadline", {"delay_seconds": 48 * 3600})
         session.commit()
         clock.move_to(T0 + timedelta(minutes=44))
-        assert notice_due_soon(session, datetime.now(timezone.utc)) == 0
+        assert notice_due_soon(session, datetime.now(UTC)) == 0
         clock.move_to(T0 + timedelta(minutes=46))  # 14 minutes of 60 left
-        assert notice_due_soon(session, datetime.now(timezone.utc)) == 1
-        assert notice_due_soon(session, datetime.now(timezone.utc)) == 0
+        assert notice_due_soon(session, datetime.now(UTC)) == 1
+        assert notice_due_soon(session, datetime.now(UTC)) == 0
         clock.move_to(T0 + timedelta(minutes=55))
-        assert notice_due_soon(session, datetime.now(timezone.utc)) == 0
+        assert notice_due_soon(session, datetime.now(UTC)) == 0
 
         notice = session.scalars(select(AuditEvent).where(AuditEvent.kind == AuditKind.NOTIFIED)).one()
         assert notice.instance_id == case.id and notice.title == "上门处理"
@@ -35,7 +32,7 @@ def test_a_task_is_noticed_once_when_a_quarter_of_its_time_is_left(session, dead
         assert "2026-11-23 10:00" in mail.body
 
         clock.move_to(T0 + timedelta(hours=44, minutes=1))  # the 48-hour task: 4 hours (at most) before
-        assert notice_due_soon(session, datetime.now(timezone.utc)) == 1
+        assert notice_due_soon(session, datetime.now(UTC)) == 1
         assert session.scalars(select(AuditEvent.instance_id).where(
             AuditEvent.kind == AuditKind.NOTIFIED).order_by(AuditEvent.id.desc())).first() == long_case.id
 
@@ -48,5 +45,5 @@ def test_an_assigned_task_is_noticed_to_its_assignee_only(session, deadline_depl
         session.execute(update(HumanTask).where(HumanTask.instance_id == case.id).values(assignee="eng2"))
         session.commit()
         clock.move_to(T0 + timedelta(minutes=50))
-        assert notice_due_soon(session, datetime.now(timezone.utc)) == 1
+        assert notice_due_soon(session, datetime.now(UTC)) == 1
     assert [m.username for m in session.scalars(select(OutboxMessage))] == ["eng2"]

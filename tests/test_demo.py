@@ -1,11 +1,9 @@
 """pflow demo: two properties, a user for every role and HQ, cases in several states; once only."""
+from library import ROOT
 from sqlalchemy import func, select
 
-from engine.demo import DEMO_PASSWORD, seed, seed_people_and_cases
-from engine.models import HumanTask, Instance, InstanceStatus, User
-from engine.roles import ROLES
-from engine.users import authenticate
-from library import ROOT
+from cli.demo import DEMO_PASSWORD, seed, seed_people_and_cases
+from engine import ROLES, HumanTask, Instance, InstanceStatus, User, authenticate
 
 
 def test_demo_people_and_cases(session, fast_hashing):

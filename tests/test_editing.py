@@ -2,10 +2,17 @@
 import pytest
 from sqlalchemy import func, select
 
-from engine.editing import editable_files, save_edit
-from engine.exceptions import Conflict, PackageInvalid
-from engine.models import Deployment, ProcessVersion
-from engine.properties import deploy, get_property, roll_back
+from engine import (
+    Conflict,
+    Deployment,
+    PackageInvalid,
+    ProcessVersion,
+    deploy,
+    editable_files,
+    get_property,
+    roll_back,
+    save_edit,
+)
 
 
 def versions(session):
@@ -87,8 +94,8 @@ def test_a_deployment_refuses_whole_when_a_property_changed_meanwhile(session, d
 def test_the_real_repair_process_keeps_its_called_callback_and_forms(session):
     """processes/repair calls callback: its forms (also the start form) stay bundled, not the owner's to edit."""
     from conftest import ROOT
-    from engine.packages import load_folder
-    from engine.processes import store_version
+
+    from engine import load_folder, store_version
 
     v1 = store_version(session, load_folder(ROOT / "processes" / "repair"), author="seed", message="v1").version
     own = editable_files(v1.files)

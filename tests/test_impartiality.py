@@ -2,12 +2,18 @@
 import pytest
 from sqlalchemy import select
 
-from engine.exceptions import NotAllowed
-from engine.instances import complete_task, start_instance
-from engine.models import AuditEvent, AuditKind, HumanTask
-from engine.packages import load_folder
-from engine.processes import store_version
-from engine.properties import deploy, get_property
+from engine import (
+    AuditEvent,
+    AuditKind,
+    HumanTask,
+    NotAllowed,
+    complete_task,
+    deploy,
+    get_property,
+    load_folder,
+    start_instance,
+    store_version,
+)
 
 TRIAGE = {"target": "service_request", "payload": {"resident": "王五", "room": "2-801"}}
 

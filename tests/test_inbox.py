@@ -1,14 +1,11 @@
 """The inbox lists the tasks of my roles at my properties, by due time, filtered and paged."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine.inbox import InboxQuery, can_work, inbox
-from engine.instances import complete_task, start_instance
-from engine.models import HumanTask
-from engine.users import authenticate, create_user
+from engine import HumanTask, InboxQuery, authenticate, can_work, complete_task, create_user, inbox, start_instance
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=CST)
@@ -43,7 +40,7 @@ def test_roles_and_properties_decide_what_i_see(session, people):
         _cases(session, 1, "P002")
         start_instance(session, "P001", "service_request", {"resident": "新业主", "room": "9-9"})
         session.commit()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         eng1 = inbox(session, people["eng1"], InboxQuery(), now)
         assert eng1.total == 2 and {r.lane for r in eng1.rows} == {"engineering"}
         assert {r.property_id for r in eng1.rows} == {people["eng1"].roles[0].property_id}
@@ -59,25 +56,25 @@ def test_sorted_by_due_time_with_overdue_and_due_soon_filters(session, people):
         urgent = _cases(session, 1, urgency="urgent")[0]     # due in 24 h
         normal = _cases(session, 1, urgency="normal")[0]     # due in 48 h
         emergency = _cases(session, 1, urgency="emergency")[0]  # due in 1 h
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         rows = inbox(session, people["eng1"], InboxQuery(), now).rows
         assert [r.case_no for r in rows] == [emergency.case_no, urgent.case_no, normal.case_no]
         soon = inbox(session, people["eng1"], InboxQuery(due_soon=True), now)
         assert [r.case_no for r in soon.rows] == [emergency.case_no]
         clock.move_to(T0 + timedelta(hours=12))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         late = inbox(session, people["eng1"], InboxQuery(overdue=True), now)
         assert [r.case_no for r in late.rows] == [emergency.case_no]
         # the normal case's earliest deadline is its working-day reminder: tomorrow 09:00, like the urgent one
         clock.move_to(T0 + timedelta(hours=30))
-        late = inbox(session, people["eng1"], InboxQuery(overdue=True), datetime.now(timezone.utc))
+        late = inbox(session, people["eng1"], InboxQuery(overdue=True), datetime.now(UTC))
         assert [r.case_no for r in late.rows] == [emergency.case_no, urgent.case_no, normal.case_no]
 
 
 def test_search_by_case_resident_and_room_and_paging(session, people):
     with time_machine.travel(T0, tick=False):
         cases = _cases(session, 7)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         by_room = inbox(session, people["eng1"], InboxQuery(search="3-101"), now)
         assert [r.case_no for r in by_room.rows] == [cases[3].case_no]
         by_name = inbox(session, people["eng1"], InboxQuery(search="业主5"), now)
@@ -97,7 +94,7 @@ def test_passwords_are_hashed_and_checked(session, people):
 
 
 def test_supervisors_see_every_open_task_of_their_property(session, people):
-    from engine.inbox import is_supervisor
+    from engine import is_supervisor
 
     sup = create_user(session, "sup1", "主任", "password-sup1", roles={"P001": ["cs_supervisor"]})
     hq = create_user(session, "hq1", "总部", "password-hq1", is_hq=True)
@@ -105,7 +102,7 @@ def test_supervisors_see_every_open_task_of_their_property(session, people):
     with time_machine.travel(T0, tick=False):
         _cases(session, 2, "P001")
         _cases(session, 1, "P002")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         assert inbox(session, sup, InboxQuery(), now).total == 0  # nothing in the supervisor's own lane
         assert inbox(session, sup, InboxQuery(view="property"), now).total == 2
         assert inbox(session, hq, InboxQuery(view="property"), now).total == 3

@@ -1,12 +1,9 @@
 """The inbox on the real complaint: who is excluded never sees the task; escalations and notices reach supervisors."""
 import pytest
-
-from engine.assignments import claim
-from engine.exceptions import NotAllowed
-from engine.inbox import InboxQuery, inbox, notices_for
-from engine.users import create_user
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from test_process_complaint import at_handler
+
+from engine import InboxQuery, NotAllowed, claim, create_user, inbox, notices_for
 
 PEOPLE = {"eng_li": ["engineering"], "eng_wang": ["engineering"], "sup1": ["cs_supervisor"], "fd1": ["front_desk"]}
 

@@ -5,10 +5,22 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from engine import store
-from engine.exceptions import Conflict, FormInvalid, NotAllowed, NotFound
-from engine.instances import cancel_instance, complete_task, start_instance
-from engine.models import AuditEvent, AuditKind, HumanTask, Instance, InstanceStatus, Timer
+from engine import (
+    AuditEvent,
+    AuditKind,
+    Conflict,
+    FormInvalid,
+    HumanTask,
+    Instance,
+    InstanceStatus,
+    NotAllowed,
+    NotFound,
+    Timer,
+    cancel_instance,
+    complete_task,
+    start_instance,
+)
+from engine.cases import workflows
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 START = {"resident": "张三", "room": "3-1201", "phone": "13800000000"}
@@ -32,7 +44,7 @@ def step(request, session):
         result = fn(session, *args, **kwargs)
         session.commit()
         if request.param == "reloaded":
-            store._cache.clear()
+            workflows._cache.clear()
         return result
     return run
 
@@ -87,7 +99,7 @@ def test_whole_case_through_call_activity(session, deployed, step):
     done = session.scalars(select(AuditEvent).where(AuditEvent.task_id == handle.id)).one()
     assert done.actor == "eng1" and done.data["result"] == "已更换阀门"
     # scripts and the decision table ran in the restricted environment
-    wf = store.load_workflow(session, case)
+    wf = workflows.load_workflow(session, case)
     data = wf.last_task.data if wf.last_task else {}
     assert data.get("fee_total") == 80.5 and data.get("flags") == ["急修"] and data.get("level") == "emergency"
 

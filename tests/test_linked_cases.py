@@ -5,13 +5,22 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from engine import linked_cases, store
-from engine.exceptions import LinkedCaseFailed, NotAllowed
-from engine.instances import complete_task, start_instance
-from engine.models import AuditEvent, AuditKind, HumanTask, Instance
-from engine.packages import load_folder
-from engine.processes import store_version
-from engine.properties import deploy, get_property
+from engine import (
+    AuditEvent,
+    AuditKind,
+    HumanTask,
+    Instance,
+    LinkedCaseFailed,
+    NotAllowed,
+    complete_task,
+    deploy,
+    get_property,
+    load_folder,
+    start_instance,
+    store_version,
+)
+from engine.cases import workflows
+from engine.scripting import requests
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 PAYLOAD = {"resident": "王五", "room": "2-801"}
@@ -46,7 +55,7 @@ def test_opened_case_starts_at_the_same_property_linked_both_ways(session, intak
     session.commit()
     _triage(session, origin)
     session.commit()
-    store._cache.clear()
+    workflows._cache.clear()
 
     child = session.scalars(select(Instance).where(Instance.id != origin.id)).one()
     assert child.property_id == origin.property_id == get_property(session, "P002").id
@@ -64,7 +73,7 @@ def test_opened_case_starts_at_the_same_property_linked_both_ways(session, intak
                                                       AuditEvent.kind == AuditKind.CASE_OPENED)).one()
     assert opened.data == link
     session.refresh(origin)
-    track = next(t for t in store.load_workflow(session, origin).get_tasks() if t.task_spec.name == "track")
+    track = next(t for t in workflows.load_workflow(session, origin).get_tasks() if t.task_spec.name == "track")
     assert track.data["opened_cases"] == [link]  # the origin's next step knows the new case number
 
 
@@ -113,7 +122,7 @@ def test_cases_opening_each_other_endlessly_are_refused(session, deployed, packa
 def test_a_failed_steps_request_is_not_opened_by_the_next_step(session, intake):
     origin = start_instance(session, "P001", "intake", {})
     session.commit()
-    linked_cases.start_case("service_request", PAYLOAD)  # left behind by a step that then failed
+    requests.start_case("service_request", PAYLOAD)  # left behind by a step that then failed
     complete_task(session, _task(session, origin, "triage").id,
                   {"target": "service_request", "payload": PAYLOAD}, user="fd1")
     session.commit()
@@ -121,10 +130,10 @@ def test_a_failed_steps_request_is_not_opened_by_the_next_step(session, intake):
 
 
 def test_bad_arguments_fail_the_script_with_a_clear_message():
-    from engine.exceptions import ScriptError
+    from engine import ScriptError
 
     with pytest.raises(ScriptError, match="data must be a dict"):
-        linked_cases.start_case("repair", ["x"])
+        requests.start_case("repair", ["x"])
     with pytest.raises(ScriptError, match="needs a process key"):
-        linked_cases.start_case("", {})
-    linked_cases.discard()
+        requests.start_case("", {})
+    requests.reset()

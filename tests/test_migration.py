@@ -5,14 +5,24 @@ import pytest
 import time_machine
 from sqlalchemy import select, update
 
-from engine import store
-from engine.exceptions import NotAllowed
-from engine.instances import cancel_instance, complete_task, start_instance
-from engine.migration import check_cases, migrate_case
-from engine.models import AuditEvent, AuditKind, HumanTask, Timer
-from engine.packages import assemble, load_folder
-from engine.processes import store_version
-from engine.properties import deploy, get_property, roll_back
+from engine import (
+    AuditEvent,
+    AuditKind,
+    HumanTask,
+    NotAllowed,
+    Timer,
+    cancel_instance,
+    check_cases,
+    complete_task,
+    deploy,
+    get_property,
+    migrate_case,
+    roll_back,
+    start_instance,
+    store_version,
+)
+from engine.cases import workflows
+from engine.library.package import assemble, load_folder
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 START = {"resident": "张三", "room": "3-1201"}
@@ -90,10 +100,10 @@ def test_migrated_case_keeps_timers_claims_and_typed_data_and_runs_the_new_step(
     session.execute(update(HumanTask).where(HumanTask.id == tasks_of(session, late)["handle"].id)
                     .values(assignee="eng1"))  # claimed by an engineer
     due_before = {t.task_name: t.due_at for t in session.scalars(select(Timer).where(Timer.instance_id == late.id))}
-    workflow = store.load_workflow(session, early)  # something typed into the open form and kept in the case
+    workflow = workflows.load_workflow(session, early)  # something typed into the open form and kept in the case
     [open_task] = [t for t in workflow.get_tasks() if t.task_spec.name == "register"]
     open_task.data["content"] = "草稿: 厨房漏水"
-    store.save(session, early, workflow, T0)
+    workflows.save(session, early, workflow, T0)
     session.commit()
     v2 = add_check_step(session, packages_dir)
     session.commit()
@@ -111,8 +121,8 @@ def test_migrated_case_keeps_timers_claims_and_typed_data_and_runs_the_new_step(
     due_after = {t.task_name: t.due_at for t in session.scalars(select(Timer).where(Timer.instance_id == late.id))}
     assert due_after == due_before  # the 48 h deadline and the reminder did not restart
     assert tasks_of(session, late)["handle"].assignee == "eng1"
-    store._cache.clear()  # read back from the database
-    reloaded = store.load_workflow(session, early)
+    workflows._cache.clear()  # read back from the database
+    reloaded = workflows.load_workflow(session, early)
     [register] = [t for t in reloaded.get_tasks() if t.task_spec.name == "register"]
     assert register.data["content"] == "草稿: 厨房漏水"
 

@@ -1,17 +1,25 @@
 """Notices become outbox mail in the step's transaction: escalations, diagram notices, assignments."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import time_machine
 from sqlalchemy import select
 
-from engine import audit, followups
-from engine.instances import complete_task, start_instance
-from engine.mailer import LogMailer
-from engine.models import AuditKind, HumanTask, OutboxMessage, OutboxStatus
-from engine.outbox import deliver
-from engine.properties import get_property, set_parameter
-from engine.timers import fire_due_timers
-from engine.users import create_user
+from engine import (
+    AuditKind,
+    HumanTask,
+    OutboxMessage,
+    OutboxStatus,
+    complete_task,
+    create_user,
+    fire_due_timers,
+    get_property,
+    set_parameter,
+    start_instance,
+)
+from engine.cases import history
+from engine.messages.mail import LogMailer
+from engine.messages.outbox import deliver
+from engine.storage import followups
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 
@@ -36,7 +44,7 @@ def test_a_missed_deadline_mails_the_supervisor_of_that_property(session, deadli
         session.commit()
         assert followups.take(session).due == {case.id: T0 + timedelta(hours=1)}
         clock.move_to(T0 + timedelta(hours=1, seconds=5))
-        fire_due_timers(session, datetime.now(timezone.utc))
+        fire_due_timers(session, datetime.now(UTC))
         [mail] = _mail(session)
         assert (mail.address, mail.username, mail.kind, mail.status) == (
             "sup1@example.com", "sup1", "escalated", OutboxStatus.PENDING)
@@ -45,7 +53,7 @@ def test_a_missed_deadline_mails_the_supervisor_of_that_property(session, deadli
         ready = followups.take(session)
         assert ready.mail == [mail.id] and ready.due == {case.id: None}
 
-        with caplog.at_level("INFO", logger="engine.mailer"):
+        with caplog.at_level("INFO", logger="engine.messages.mail"):
             assert deliver(session, mail.id, LogMailer()).status == OutboxStatus.LOGGED
         session.commit()
         assert mail.subject in caplog.text and "sup1@example.com" in caplog.text
@@ -55,7 +63,7 @@ def test_a_missed_deadline_mails_the_supervisor_of_that_property(session, deadli
 
 def test_escalation_recipients_follow_the_property_parameter_in_each_ones_language(session, deadline_deployed):
     _staff(session)
-    from engine.models import User
+    from engine import User
 
     session.scalars(select(User).where(User.username == "mgr1")).one().locale = "en"
     set_parameter(session, get_property(session, "P001"), "escalation_notify", ["manager", "cs_supervisor"])
@@ -64,7 +72,7 @@ def test_escalation_recipients_follow_the_property_parameter_in_each_ones_langua
         case = start_instance(session, "P001", "deadline", {"delay_seconds": 60})
         session.commit()
         clock.move_to(T0 + timedelta(minutes=2))
-        fire_due_timers(session, datetime.now(timezone.utc))
+        fire_due_timers(session, datetime.now(UTC))
     mails = {m.username: m for m in _mail(session)}
     assert sorted(mails) == ["mgr1", "sup1"]
     assert mails["mgr1"].subject == f"[翠湖花园] Deadline missed: 上门处理 ({case.case_no})"
@@ -81,7 +89,7 @@ def test_a_diagram_notice_reaches_the_role_holders_with_an_email(session, deploy
         complete_task(session, register, {"urgency": "normal", "content": "漏水", "items": []}, user="fd1")
         session.commit()
         clock.move_to(datetime(2026, 11, 24, 9, 0, 1, tzinfo=tz))  # the working-day reminder: notify("engineering")
-        fire_due_timers(session, datetime.now(timezone.utc))
+        fire_due_timers(session, datetime.now(UTC))
     [mail] = [m for m in _mail(session) if m.kind == "notified"]  # (the 24-hour deadline escalated too)
     assert mail.username == "eng1"  # eng2 has no email; P002 staff are not told
     assert mail.body.startswith(f"请尽快处理 {case.case_no}")
@@ -94,7 +102,7 @@ def test_a_rolled_back_step_leaves_no_mail_and_nothing_to_enqueue(session, deadl
         session.commit()
         followups.take(session)
         clock.move_to(T0 + timedelta(minutes=2))
-        from engine.timers import fire_instance_timers
+        from engine import fire_instance_timers
 
         case_id = session.scalars(select(HumanTask.instance_id)).one()
         assert fire_instance_timers(session, case_id) == 1
@@ -104,14 +112,14 @@ def test_a_rolled_back_step_leaves_no_mail_and_nothing_to_enqueue(session, deadl
 
 def test_assignment_mails_the_assignee_in_their_language_but_not_a_self_claim(session, deadline_deployed):
     _staff(session)
-    from engine.models import User
+    from engine import User
 
     session.scalars(select(User).where(User.username == "eng1")).one().locale = "en"
     case = start_instance(session, "P001", "deadline", {"delay_seconds": 3600})
     task = session.scalars(select(HumanTask)).one()
-    audit.record(session, case.id, AuditKind.ASSIGNED, actor="sup1", task_id=task.id, title=task.title,
+    history.record(session, case.id, AuditKind.ASSIGNED, actor="sup1", task_id=task.id, title=task.title,
                  data={"assignee": "eng1"})
-    audit.record(session, case.id, AuditKind.ASSIGNED, actor="eng1", task_id=task.id, title=task.title,
+    history.record(session, case.id, AuditKind.ASSIGNED, actor="eng1", task_id=task.id, title=task.title,
                  data={"assignee": "eng1"})
     session.commit()
     [mail] = _mail(session)

@@ -1,10 +1,9 @@
 """回访 (processes/callback), called from a complaint: method by case, A/B/C, 返单 until satisfied, unreachable residents."""
 import pytest
-
-from engine.models import InstanceStatus
-from engine.properties import get_property, set_parameter
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from test_process_complaint import CALLBACK_A, VERIFIED, at_handler, handled
+
+from engine import InstanceStatus, get_property, set_parameter
 
 NOT_REACHED = {"reached": False, "callback_staff": "客服小王", "callback_date": "2026-11-25"}
 

@@ -1,9 +1,8 @@
 """客户投诉处理 (processes/complaint): every branch of the procedure, through the engine, persisted between steps."""
 import pytest
-
-from engine.exceptions import NotAllowed
-from engine.models import AuditKind, InstanceStatus
 from library import Case, at, clock, deploy_library, fast_validation  # noqa: F401 - fixtures
+
+from engine import AuditKind, InstanceStatus, NotAllowed
 
 COMPLAINT = {"resident_name": "张三", "building_room": "3-1201", "contact_phone": "13800000000",
              "channel": "phone", "content": "楼道灯坏了一周没人修", "complained_staff": ["eng_li"]}

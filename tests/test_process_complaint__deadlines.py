@@ -4,10 +4,10 @@ A missed deadline escalates to the customer-service supervisor, then to the mana
 and the resident is told the progress. Timers fire from the database's due times.
 """
 import pytest
-
-from engine.models import InstanceStatus
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from test_process_complaint import CONFIRM, SOLVED, VERIFIED, at_handler, classification, handled, registered
+
+from engine import InstanceStatus
 
 
 @pytest.fixture

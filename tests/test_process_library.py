@@ -1,18 +1,14 @@
 """The standard process library as a whole: valid packages, Chinese forms, roles as lanes, rules in tables, demo."""
 import json
 import re
-from pathlib import Path
 
 import pytest
+from library import PROCESSES, ROOT
 from lxml import etree
 from sqlalchemy import func, select
 
-from engine.demo import seed
-from engine.models import Deployment, Property
-from engine.packages import load_folder
-from engine.roles import ROLES
-from engine.validation import validate_package
-from library import PROCESSES, ROOT
+from cli.demo import seed
+from engine import ROLES, Deployment, Property, load_folder, validate_package
 
 PACKAGES = sorted(p.parent for p in PROCESSES.glob("*/manifest.json"))
 FORMS = sorted((ROOT / "forms").glob("*.json"))

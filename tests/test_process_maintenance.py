@@ -1,13 +1,11 @@
 """设备设施维护: daily rounds and the monthly plan on schedule, defects to repair cases, planned outages, emergencies."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from sqlalchemy import select
 
-from engine.exceptions import NotAllowed
-from engine.models import Instance, InstanceStatus
-from engine.schedules import start_due_schedules
-from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
+from engine import Instance, InstanceStatus, NotAllowed, start_due_schedules
 
 OK_CHECK = ["power_room", "pump_room", "elevator"]
 DEFECTS = [{"location": "3栋1单元楼道", "description": "应急灯不亮", "repair_category": "public_facility",
@@ -18,7 +16,7 @@ DEFECTS = [{"location": "3栋1单元楼道", "description": "应急灯不亮", "
 
 def scheduled(session, clock, when) -> list[Case]:
     clock.move_to(when)
-    return [Case(session, i) for i in start_due_schedules(session, datetime.now(timezone.utc))]
+    return [Case(session, i) for i in start_due_schedules(session, datetime.now(UTC))]
 
 
 # --- daily rounds ---------------------------------------------------------------------------------

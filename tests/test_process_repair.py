@@ -1,8 +1,8 @@
 """报修/上门维修服务 (processes/repair): the urgency table sets the promise; missed promises go to the engineering supervisor."""
 import pytest
-
-from engine.models import InstanceStatus
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
+
+from engine import InstanceStatus
 
 REPORT = {"resident_name": "李四", "building_room": "5-302", "contact_phone": "13900000000", "content": "厨房水管爆裂",
           "repair_category": "water_leak", "safety_risk": False, "channel": "hotline", "source": "resident"}

@@ -1,13 +1,12 @@
 """Reporting to HQ: category-1 incidents within 24 hours, the monthly report by the 10th, next month's callback list."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
-from engine.models import InstanceStatus
-from engine.schedules import start_due_schedules
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from test_process_complaint import COMPLAINT
 from test_process_repair import REPORT
+
+from engine import InstanceStatus, start_due_schedules
 
 FIRE = {"incident_type": "fire", "occurred_at": "2026-11-23T07:30:00+08:00", "location": "2栋配电间",
         "description": "电缆起火,已扑灭", "loss_amount": 1200}
@@ -15,7 +14,7 @@ FIRE = {"incident_type": "fire", "occurred_at": "2026-11-23T07:30:00+08:00", "lo
 
 def scheduled(session, clock, when) -> list[Case]:
     clock.move_to(when)
-    return [Case(session, i) for i in start_due_schedules(session, datetime.now(timezone.utc))]
+    return [Case(session, i) for i in start_due_schedules(session, datetime.now(UTC))]
 
 
 # --- category-1 incidents --------------------------------------------------------------------------

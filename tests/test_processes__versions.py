@@ -4,11 +4,8 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from engine import packages
-from engine.exceptions import PackageInvalid
-from engine.models import Process, ProcessVersion
-from engine.packages import load_folder
-from engine.processes import latest_version, store_version
+from engine import PackageInvalid, Process, ProcessVersion, latest_version, load_folder, store_version
+from engine.library import package as package_module
 
 
 def _load(folder):
@@ -41,8 +38,8 @@ def test_changed_file_makes_next_version(session, packages_dir, tmp_path):
 def test_hash_covers_serializer_version(packages_dir, monkeypatch):
     package = _load(packages_dir / "service_request")
     before = package.content_hash
-    monkeypatch.setattr(packages, "SERIALIZER_VERSION", "something-else")
-    assert packages.content_hash(package.files) != before
+    monkeypatch.setattr(package_module, "SERIALIZER_VERSION", "something-else")
+    assert package_module.content_hash(package.files) != before
 
 
 def test_called_package_is_bundled_into_the_version(session, packages_dir):

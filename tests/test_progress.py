@@ -4,9 +4,7 @@ from datetime import datetime, timedelta, timezone
 import time_machine
 from sqlalchemy import select
 
-from engine.instances import complete_task, start_instance
-from engine.models import HumanTask
-from engine.progress import case_progress
+from engine import HumanTask, case_progress, complete_task, start_instance
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 

@@ -3,12 +3,18 @@ import shutil
 
 import pytest
 
-from engine.exceptions import NotFound
-from engine.instances import start_instance
-from engine.models import Deployment
-from engine.packages import load_folder
-from engine.processes import store_version
-from engine.properties import create_property, deploy, deployed_version, get_property, set_parameter
+from engine import (
+    Deployment,
+    NotFound,
+    create_property,
+    deploy,
+    deployed_version,
+    get_property,
+    load_folder,
+    set_parameter,
+    start_instance,
+    store_version,
+)
 
 START = {"resident": "张三", "room": "3-1201"}
 
@@ -58,10 +64,10 @@ def test_parameters_per_property_without_copying_the_diagram(session, deployed):
     session.commit()
     from SpiffWorkflow import TaskState
 
-    from engine import store
+    from engine.cases import workflows
 
     def params(case):
-        [task] = store.load_workflow(session, case).get_tasks(state=TaskState.READY, manual=True)
+        [task] = workflows.load_workflow(session, case).get_tasks(state=TaskState.READY, manual=True)
         return task.data["params"]
 
     params_a, params_b = params(a), params(b)

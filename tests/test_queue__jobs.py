@@ -1,20 +1,29 @@
 """RQ jobs, run by an in-process RQ worker against real Redis: timer jobs at due times, retries, incidents, mail."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from conftest import REDIS_URL
 from rq import Queue, Retry, SimpleWorker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import select
 
-from engine import incidents, ops, store
-from engine.instances import start_instance
-from engine.models import (AuditEvent, AuditKind, HumanTask, Incident, Instance, InstanceStatus, OutboxMessage,
-                           OutboxStatus, TimerFiring)
-from engine.queue import MAIL, QUEUES, TIMERS, enqueue, jobs
-from engine.users import create_user
-
-from conftest import REDIS_URL
+from engine import (
+    AuditEvent,
+    AuditKind,
+    HumanTask,
+    Incident,
+    Instance,
+    InstanceStatus,
+    OutboxMessage,
+    OutboxStatus,
+    TimerFiring,
+    create_user,
+    retry_incident,
+    start_instance,
+)
+from engine.cases import workflows
+from worker import MAIL, QUEUES, TIMERS, enqueue, jobs, operations
 
 
 @pytest.fixture
@@ -38,7 +47,7 @@ def _work(redis_conn, session):
 
 def _late_case(session, redis_conn, delay=60):
     """A case whose deadline passed a minute ago (started in the past), handed to the queue after commit."""
-    past = datetime.now(timezone.utc) - timedelta(seconds=delay + 60)
+    past = datetime.now(UTC) - timedelta(seconds=delay + 60)
     with time_machine.travel(past, tick=False):
         case = start_instance(session, "P001", "deadline", {"delay_seconds": delay, "room": "2-1"})
         session.commit()
@@ -75,13 +84,13 @@ def test_a_failing_timer_job_is_retried_then_leaves_an_incident_an_admin_retries
     monkeypatch.setattr(enqueue, "TIMER_RETRY", Retry(max=2))
     case_id, due = _late_case(session, queue_env)
     calls = []
-    real_load = store.load_workflow
+    real_load = workflows.load_workflow
 
     def broken_load(s, instance):
         calls.append(instance.id)
         raise OSError("storage unavailable")
 
-    monkeypatch.setattr(store, "load_workflow", broken_load)
+    monkeypatch.setattr(workflows, "load_workflow", broken_load)
     _work(queue_env, session)
     assert calls == [case_id] * 3  # the first run and two retries
     session.expire_all()
@@ -91,14 +100,14 @@ def test_a_failing_timer_job_is_retried_then_leaves_an_incident_an_admin_retries
     failed = FailedJobRegistry(TIMERS, connection=queue_env)
     assert failed.get_job_ids() == [enqueue.timer_job_id(case_id, due)]
 
-    figures = ops.figures(session, queue_env)
+    figures = operations.figures(session, queue_env)
     assert figures.open_incidents == 1 and figures.incidents[0].id == incident.id
     assert [j.id for j in figures.failed_jobs] == failed.get_job_ids()
     assert "storage unavailable" in figures.failed_jobs[0].error
     assert {q.name: q.failed for q in figures.queues} == {TIMERS: 1, MAIL: 0}
 
-    monkeypatch.setattr(store, "load_workflow", real_load)
-    incidents.retry(session, incident.id, user="admin")
+    monkeypatch.setattr(workflows, "load_workflow", real_load)
+    retry_incident(session, incident.id, user="admin")
     session.commit()
     assert session.get(Instance, case_id).status == InstanceStatus.RUNNING
     assert session.scalars(select(HumanTask.task_name).where(HumanTask.instance_id == case_id)).all() == ["review"]
@@ -120,7 +129,7 @@ def test_mail_the_server_refuses_is_retried_by_rq_and_ends_failed_with_an_incide
     assert FailedJobRegistry(MAIL, connection=queue_env).get_job_ids() == [f"mail-{mail.id}"]
 
     inbox.refuse = None
-    incidents.retry(session, session.scalars(select(Incident)).one().id, user="admin")
+    retry_incident(session, session.scalars(select(Incident)).one().id, user="admin")
     session.commit()
     enqueue.after_commit(session, queue_env)  # the failed job's id is free again
     _work(queue_env, session)

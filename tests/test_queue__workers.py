@@ -8,29 +8,28 @@ the real clock); the test waits by polling the database with a deadline.
 import os
 import signal
 import subprocess
-import threading
 import sys
+import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import time_machine
+from conftest import REDIS_URL
 from sqlalchemy import func, select
 
-from engine.instances import start_instance
-from engine.models import AuditEvent, AuditKind, HumanTask, TimerFiring
-from engine.queue import QUEUES, enqueue
-
-from conftest import REDIS_URL
+from engine import AuditEvent, AuditKind, HumanTask, TimerFiring, start_instance
+from worker import QUEUES, enqueue
 
 pytestmark = pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
-RQ = Path(sys.executable).with_name("rq")
+PFLOW_WORKER = Path(sys.executable).with_name("pflow-worker")
 
 
 @pytest.fixture
 def rq_processes(db_engine, redis_conn, tmp_path):
-    """Start ``rq worker`` (with scheduler) and ``rq cron`` processes; all are stopped afterwards, pass or fail."""
+    """Start ``pflow-worker work`` (RQ workers with scheduler) and ``pflow-worker cron`` processes; all are stopped
+    afterwards, pass or fail."""
     env = dict(os.environ, DATABASE_URL=db_engine.url.render_as_string(hide_password=False), REDIS_URL=REDIS_URL,
                SWEEP_INTERVAL="2", LOG_FORMAT="json", LOG_LEVEL="WARNING")
     env.pop("SMTP_URL", None)
@@ -38,17 +37,17 @@ def rq_processes(db_engine, redis_conn, tmp_path):
 
     def start(*args: str) -> subprocess.Popen:
         log = open(tmp_path / f"rq-{len(started)}.log", "w")
-        proc = subprocess.Popen([str(RQ), *args], env=env, stdout=log, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen([str(PFLOW_WORKER), *args], env=env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         started.append(proc)
         return proc
 
     def workers(n: int) -> None:
         for _ in range(n):
-            start("worker", "-c", "engine.queue.rqconfig", "-w", "rq.worker.SimpleWorker", "--with-scheduler", *QUEUES)
+            start("work", *QUEUES)
 
     def cron() -> None:
-        start("cron", "-c", "engine.queue.rqconfig", "engine.queue.cron")
+        start("cron")
 
     yield workers, cron
     for proc in started:
@@ -103,7 +102,7 @@ def _assert_each_fired_once(session, ids: list[int]) -> None:
 def test_a_thousand_timers_fire_exactly_once_across_several_workers(
         session, deadline_deployed, redis_conn, rq_processes, db_changes):
     workers, cron = rq_processes
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # started two minutes ago; deadlines from 2 minutes ago up to a few seconds from now
     delays = [i % 125 for i in range(1000)]
     ids = _start_cases(session, redis_conn, delays, now - timedelta(minutes=2))
@@ -118,7 +117,7 @@ def test_a_thousand_timers_fire_exactly_once_across_several_workers(
 def test_no_timer_is_lost_when_redis_is_flushed_mid_run(session, deadline_deployed, redis_conn, rq_processes,
                                                         db_changes):
     workers, cron = rq_processes
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     delays = [90 + i % 40 for i in range(300)]  # due from 30 s ago to 10 s from now
     ids = _start_cases(session, redis_conn, delays, now - timedelta(minutes=2))
     workers(2)
@@ -138,11 +137,10 @@ def test_users_and_workers_on_the_same_cases_lose_no_update(
     from rq.job import Job
     from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
-    from engine.exceptions import Conflict
-    from engine.instances import complete_task
+    from engine import Conflict, complete_task
 
     workers, cron = rq_processes
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # half the deadlines passed a minute ago, half come due 15 s from now, after the users acted
     delays = [60 if i % 2 else 135 for i in range(200)]
     ids = _start_cases(session, redis_conn, delays, now - timedelta(minutes=2))

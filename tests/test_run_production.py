@@ -10,19 +10,16 @@ import os
 import signal
 import socket
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.request import urlopen
 
 import pytest
 import time_machine
+from conftest import REDIS_URL, ROOT
 from sqlalchemy import select
 
-from engine.instances import start_instance
-from engine.models import AuditEvent, AuditKind, HumanTask, Instance, OutboxMessage, OutboxStatus
-from engine.queue import enqueue
-from engine.users import create_user
-
-from conftest import REDIS_URL, ROOT
+from engine import AuditEvent, AuditKind, HumanTask, Instance, OutboxMessage, OutboxStatus, create_user, start_instance
+from worker import enqueue
 
 pytestmark = pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
 
@@ -47,7 +44,7 @@ def test_a_deadline_escalates_through_the_natively_started_workers(
     log_path = tmp_path / "run-production.log"
     script, log = _start_script({"BIND": "127.0.0.1:5250"}, db_engine, log_path)
     try:
-        with time_machine.travel(datetime.now(timezone.utc) - timedelta(minutes=5), tick=False):
+        with time_machine.travel(datetime.now(UTC) - timedelta(minutes=5), tick=False):
             case = start_instance(session, "P001", "deadline", {"delay_seconds": 60, "room": "6-606"}, user="fd1")
             session.commit()
             case_id = case.id
@@ -93,13 +90,11 @@ def _stop_script(script, log) -> int:
 def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
         session, redis_conn, db_engine, tmp_path, fast_hashing, db_changes):
     """sign in, start a case, let a timer fire through the worker, see the escalation."""
+    from browser import chromium, require_chromium, screenshot
+    from library import PROCESSES
     from playwright.sync_api import expect
 
-    from browser import chromium, require_chromium, screenshot
-    from engine.packages import load_folder
-    from engine.processes import store_version
-    from engine.properties import create_property, deploy, set_parameter
-    from library import PROCESSES
+    from engine import create_property, deploy, load_folder, set_parameter, store_version
 
     require_chromium()
     version = store_version(session, load_folder(PROCESSES / "complaint")).version

@@ -1,16 +1,12 @@
 """Scheduled processes start one instance per property and period, exactly once."""
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import time_machine
 from sqlalchemy import func, select
 
-from engine.instances import start_instance
-from engine.models import HumanTask, Instance, ScheduledRun
-from engine.packages import load_folder
-from engine.processes import store_version
-from engine.properties import deploy, get_property
-from engine.schedules import feedback_residents_last_month, latest_period, start_due_schedules
+from engine import HumanTask, Instance, ScheduledRun, deploy, get_property, load_folder, start_instance, store_version
+from engine.timers.schedules import feedback_residents_last_month, latest_period, start_due_schedules
 
 CST = timezone(timedelta(hours=8))
 
@@ -22,7 +18,7 @@ def _deploy_daily(session, packages_dir):
 
 
 def test_latest_period_is_read_in_the_property_timezone():
-    now = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+    now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
     assert latest_period("0 8 * * *", now, "Asia/Shanghai") == datetime(2026, 11, 23, 8, 0, tzinfo=CST)
     assert latest_period("0 9 1 * *", now, "Asia/Shanghai") == datetime(2026, 11, 1, 9, 0, tzinfo=CST)
 

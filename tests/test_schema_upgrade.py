@@ -1,16 +1,14 @@
 """Upgrades on deploy: a database made by the first migration, with cases in it, upgrades to the latest."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from conftest import PG_URL
 from sqlalchemy import inspect, select, text
 
-from engine.db import make_engine, make_session_factory
-from engine.migrate import upgrade
+from engine import make_engine, make_session_factory, upgrade
 
-from conftest import PG_URL
-
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -35,7 +33,7 @@ def _copy_into_old_schema(source, target) -> None:
     """Copy every row of ``source`` (latest schema) into ``target``, keeping only the columns ``target`` has."""
     from sqlalchemy import column, insert, table
 
-    from engine.db import Base
+    from engine.storage.database import Base
 
     old = inspect(target)
     columns = {name: [c["name"] for c in old.get_columns(name)] for name in old.get_table_names()}
@@ -55,14 +53,22 @@ def _copy_into_old_schema(source, target) -> None:
 
 @pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
 def test_a_database_of_the_first_migration_upgrades_with_its_cases(blank_engine, packages_dir, tmp_path):
-    from engine import specs, store
-    from engine.instances import start_instance
-    from engine.models import AuditEvent, AuditKind, HumanTask, Instance, OutboxMessage
-    from engine.packages import load_folder
-    from engine.processes import store_version
-    from engine.properties import create_property, deploy
-    from engine.timers import fire_due_timers
-    from engine.users import create_user
+    from engine import (
+        AuditEvent,
+        AuditKind,
+        HumanTask,
+        Instance,
+        OutboxMessage,
+        create_property,
+        create_user,
+        deploy,
+        fire_due_timers,
+        load_folder,
+        start_instance,
+        store_version,
+    )
+    from engine.cases import workflows
+    from engine.library import specs
 
     # a case as the first release stored it: made by the engine, then copied into a schema at revision 0001
     scratch = make_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
@@ -77,7 +83,7 @@ def test_a_database_of_the_first_migration_upgrades_with_its_cases(blank_engine,
     assert "users" not in inspect(blank_engine).get_table_names()
     _copy_into_old_schema(scratch, blank_engine)
     scratch.dispose()
-    store._cache.clear()
+    workflows._cache.clear()
     specs._versions.clear()
 
     upgrade(blank_engine)  # what `pflow init-db` runs on deploy
@@ -98,5 +104,5 @@ def test_a_database_of_the_first_migration_upgrades_with_its_cases(blank_engine,
         assert session.scalars(select(OutboxMessage.address)).all() == ["sup1@example.com"]
         kinds = session.scalars(select(AuditEvent.kind).where(AuditEvent.instance_id == case_id)).all()
         assert kinds[0] == AuditKind.STARTED and AuditKind.ESCALATED in kinds
-    store._cache.clear()
+    workflows._cache.clear()
     specs._versions.clear()

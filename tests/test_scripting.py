@@ -5,14 +5,20 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine.exceptions import ScriptError
-from engine.instances import complete_task, start_instance
-from engine.models import Incident, InstanceStatus
-from engine.packages import assemble, load_folder
-from engine.processes import store_version
-from engine.properties import create_property, deploy
-from engine.scripting import RestrictedEnvironment
-from engine.workdays import WorkCalendar, script_helpers
+from engine import (
+    Incident,
+    InstanceStatus,
+    ScriptError,
+    complete_task,
+    create_property,
+    deploy,
+    start_instance,
+    store_version,
+)
+from engine.library.package import assemble, load_folder
+from engine.org.calendar import WorkCalendar
+from engine.scripting.environment import script_helpers
+from engine.scripting.sandbox import RestrictedEnvironment
 
 CST = timezone(timedelta(hours=8))
 
@@ -95,6 +101,6 @@ def test_a_script_failing_in_a_running_case_becomes_an_incident_not_a_leak(sessi
 
 
 def case_tasks(session, case):
-    from engine.models import HumanTask
+    from engine import HumanTask
 
     return session.scalars(select(HumanTask.id).where(HumanTask.instance_id == case.id)).all()

@@ -9,11 +9,12 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from engine.packages import load_folder
-from engine.scripting import make_script_engine
-from engine.serialization import dump_state, load_state
-from engine.specs import parse_files
-from engine.workdays import WorkCalendar, script_helpers
+from engine import load_folder
+from engine.cases.state import dump_state, load_state
+from engine.library.specs import parse_files
+from engine.org.calendar import WorkCalendar
+from engine.scripting.environment import script_helpers
+from engine.scripting.sandbox import make_script_engine
 
 STEPS = {
     "register": {"urgency": "normal", "content": "水管漏水", "items": [20, 35]},

@@ -1,6 +1,5 @@
 """What a user may start comes from the deployed versions: a start form, and the start event's lane."""
-from engine.startable import find_startable, startable
-from engine.users import create_user
+from engine import create_user, find_startable, startable
 
 
 def test_front_desk_starts_what_is_deployed_at_their_property(session, deployed):

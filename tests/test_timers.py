@@ -1,15 +1,25 @@
 """Durable timers: fired from the database's due times, once, with lateness and escalation recorded."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine import store
-from engine.instances import complete_task, retry_incident, start_instance
-from engine.models import (AuditEvent, AuditKind, HumanTask, Incident, IncidentStatus, Instance,
-                           InstanceStatus, TimerFiring)
-from engine.timers import fire_due_timers, fire_instance_timers
+from engine import (
+    AuditEvent,
+    AuditKind,
+    HumanTask,
+    Incident,
+    IncidentStatus,
+    InstanceStatus,
+    TimerFiring,
+    complete_task,
+    fire_due_timers,
+    fire_instance_timers,
+    retry_incident,
+    start_instance,
+)
+from engine.cases import workflows
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 9, 30, 10, 0, tzinfo=CST)  # Wednesday before the National Day holiday
@@ -32,11 +42,11 @@ def test_missed_deadline_escalates_once(session, deployed):
     with time_machine.travel(T0, tick=False) as clock:
         case = _case(session)
         clock.move_to(T0 + timedelta(minutes=59))
-        report = fire_due_timers(session, datetime.now(timezone.utc))
+        report = fire_due_timers(session, datetime.now(UTC))
         assert report.fired == 0 and set(_tasks(session, case)) == {"handle"}
 
         clock.move_to(T0 + timedelta(hours=1, seconds=42))
-        report = fire_due_timers(session, datetime.now(timezone.utc))
+        report = fire_due_timers(session, datetime.now(UTC))
         assert (report.instances, report.fired, report.failed) == (1, 1, [])
         tasks = _tasks(session, case)
         assert set(tasks) == {"supervisor_review"} and tasks["supervisor_review"].lane == "cs_supervisor"
@@ -50,8 +60,8 @@ def test_missed_deadline_escalates_once(session, deployed):
         assert escalated.task_name == "handle" and escalated.data["deadline"] == "处理时限"
 
         # idempotent: the same sweep again fires nothing
-        assert fire_due_timers(session, datetime.now(timezone.utc)).fired == 0
-        assert fire_instance_timers(session, case.id, datetime.now(timezone.utc)) == 0
+        assert fire_due_timers(session, datetime.now(UTC)).fired == 0
+        assert fire_instance_timers(session, case.id, datetime.now(UTC)) == 0
         assert len(session.scalars(select(TimerFiring)).all()) == 1
 
 
@@ -62,7 +72,7 @@ def test_deadline_met_cancels_the_timer(session, deployed):
         complete_task(session, _tasks(session, case)["handle"].id, {"result": "修好"}, user="eng1")
         session.commit()
         clock.move_to(T0 + timedelta(hours=3))
-        assert fire_due_timers(session, datetime.now(timezone.utc)).fired == 0
+        assert fire_due_timers(session, datetime.now(UTC)).fired == 0
         assert set(_tasks(session, case)) == {"callback"}
         assert session.scalars(select(AuditEvent).where(AuditEvent.kind == AuditKind.ESCALATED)).first() is None
 
@@ -72,12 +82,12 @@ def test_working_day_reminder_skips_the_national_day_holiday(session, deployed):
     with time_machine.travel(T0, tick=False) as clock:
         case = _case(session, urgency="normal")  # 48 h deadline
         session.refresh(case)
-        reminder = next(t for t in store.load_workflow(session, case).get_tasks()
+        reminder = next(t for t in workflows.load_workflow(session, case).get_tasks()
                         if t.task_spec.name == "handle_reminder")
         due = datetime.fromisoformat(reminder.internal_data["event_value"])
         assert due == datetime(2026, 10, 8, 10, 0, tzinfo=CST)
         clock.move_to(datetime(2026, 10, 8, 10, 0, 5, tzinfo=CST))
-        report = fire_due_timers(session, datetime.now(timezone.utc))
+        report = fire_due_timers(session, datetime.now(UTC))
         # the 48-hour deadline (Oct 2) and the reminder (Oct 8) are both past by now
         assert report.fired == 2
         assert set(_tasks(session, case)) == {"supervisor_review"}
@@ -88,10 +98,10 @@ def test_non_interrupting_reminder_keeps_the_task_open(session, deployed, packag
         case = _case(session, urgency="normal")
         handle = _tasks(session, case)["handle"]
         clock.move_to(datetime(2026, 11, 24, 9, 0, 1, tzinfo=CST))  # one working day, before 48 h
-        assert fire_due_timers(session, datetime.now(timezone.utc)).fired == 1
+        assert fire_due_timers(session, datetime.now(UTC)).fired == 1
         assert set(_tasks(session, case)) == {"handle"} and _tasks(session, case)["handle"].id == handle.id
         session.refresh(case)
-        wf = store.load_workflow(session, case)
+        wf = workflows.load_workflow(session, case)
         assert any(t.data.get("reminded") for t in wf.get_tasks() if t.task_spec.name == "remind")
         notice = session.scalars(select(AuditEvent).where(AuditEvent.kind == AuditKind.NOTIFIED)).one()
         assert notice.data == {"to": "engineering", "message": f"请尽快处理 {case.case_no}"}
@@ -103,16 +113,16 @@ def test_non_interrupting_reminder_keeps_the_task_open(session, deployed, packag
 def test_one_broken_instance_does_not_block_the_sweep(session, deployed, monkeypatch):
     with time_machine.travel(T0, tick=False) as clock:
         good, bad, other = _case(session), _case(session), _case(session)
-        real_load = store.load_workflow
+        real_load = workflows.load_workflow
 
         def flaky_load(s, instance):
             if instance.id == bad.id:
                 raise RuntimeError("disk on fire")
             return real_load(s, instance)
 
-        monkeypatch.setattr(store, "load_workflow", flaky_load)
+        monkeypatch.setattr(workflows, "load_workflow", flaky_load)
         clock.move_to(T0 + timedelta(hours=2))
-        report = fire_due_timers(session, datetime.now(timezone.utc))
+        report = fire_due_timers(session, datetime.now(UTC))
         assert report.failed == [bad.id] and report.fired == 2
         session.refresh(bad)
         assert bad.status == InstanceStatus.ERROR
@@ -120,9 +130,9 @@ def test_one_broken_instance_does_not_block_the_sweep(session, deployed, monkeyp
         assert incident.status == IncidentStatus.OPEN and "disk on fire" in incident.message
         assert incident.source == "timer"
         # a second sweep leaves the broken instance alone instead of failing on it again
-        assert fire_due_timers(session, datetime.now(timezone.utc)).failed == []
+        assert fire_due_timers(session, datetime.now(UTC)).failed == []
 
-        monkeypatch.setattr(store, "load_workflow", real_load)
+        monkeypatch.setattr(workflows, "load_workflow", real_load)
         retry_incident(session, incident.id, user="admin")
         session.commit()
         session.refresh(bad)
@@ -137,8 +147,8 @@ def test_completing_a_task_whose_deadline_already_escalated_says_so(session, dep
         case = _case(session)
         handle = _tasks(session, case)["handle"].id
         clock.move_to(T0 + timedelta(hours=2))
-        fire_due_timers(session, datetime.now(timezone.utc))
-        from engine.exceptions import Conflict
+        fire_due_timers(session, datetime.now(UTC))
+        from engine import Conflict
 
         with pytest.raises(Conflict, match=r"deadline \(处理时限\) passed and the case was escalated"):
             complete_task(session, handle, {"result": "修好"}, user="eng1")

@@ -5,10 +5,10 @@ import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine import lint
-from engine.exceptions import PackageInvalid
-from engine.packages import assemble, load_folder
-from engine.validation import ParsedPackage, validate_package
+from engine import PackageInvalid
+from engine.library import lint
+from engine.library.package import assemble, load_folder
+from engine.library.validation import ParsedPackage, validate_package
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validation"
 MAIN, SUB = "repair.bpmn", "calls/sub/sub.bpmn"

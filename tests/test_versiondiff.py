@@ -3,8 +3,7 @@ import json
 
 import pytest
 
-from engine.packages import load_folder
-from engine.versiondiff import diff_files
+from engine import diff_files, load_folder
 
 DI = ('<bpmndi:BPMNDiagram id="d" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
       'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"><bpmndi:BPMNPlane id="p" bpmnElement="service_request">'

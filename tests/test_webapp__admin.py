@@ -1,17 +1,12 @@
 """Operations: /health for load balancers; /admin for admins (queues, workers, failed jobs, incidents, lateness)."""
 import pytest
+from conftest import REDIS_URL
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
-from engine.instances import complete_task, start_instance
-from engine.models import HumanTask, Incident
-from engine.packages import assemble, load_folder
-from engine.processes import store_version
-from engine.properties import deploy, get_property
-from engine.users import create_user
+from engine import HumanTask, Incident, complete_task, create_user, deploy, get_property, start_instance, store_version
+from engine.library.package import assemble, load_folder
 from webapp import create_app
-
-from conftest import REDIS_URL
 
 
 def broken_job():

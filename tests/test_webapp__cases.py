@@ -4,8 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from engine.instances import start_instance
-from engine.models import HumanTask, Instance
+from engine import HumanTask, Instance, start_instance
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 

@@ -5,8 +5,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine.instances import complete_task, start_instance
-from engine.models import HumanTask
+from engine import HumanTask, complete_task, start_instance
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 

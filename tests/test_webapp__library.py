@@ -4,8 +4,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import ProcessVersion
-from engine.users import create_user
+from engine import ProcessVersion, create_user
 
 BASE = "/processes/service_request"
 

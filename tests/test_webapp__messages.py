@@ -2,10 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from engine.assignments import claim
-from engine.exceptions import Conflict, EngineError, NotAllowed
-from engine.instances import complete_task, start_instance
-from engine.models import HumanTask
+from engine import Conflict, EngineError, HumanTask, NotAllowed, claim, complete_task, start_instance
 from webapp.messages import MESSAGES, explain
 
 REGISTER = {"urgency": "normal", "content": "漏水", "items": []}

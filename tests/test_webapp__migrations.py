@@ -5,9 +5,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine.editing import editable_files, save_edit
-from engine.instances import complete_task, start_instance
-from engine.models import HumanTask, Instance, ProcessVersion, Timer
+from engine import HumanTask, Instance, ProcessVersion, Timer, complete_task, editable_files, save_edit, start_instance
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 START = {"resident": "张三", "room": "3-1201"}
@@ -60,7 +58,7 @@ def test_dry_run_then_move_the_chosen_case(as_user, cases, deployed, session_fac
     rows = {no: page.split(f'data-case="{no}"')[1].split("</tr>")[0] for no in cases}
     assert "可以迁移" in rows[first] and "可以迁移" in rows[second]
     assert "不能迁移" in rows[handled] and "案件正处于“上门处理”步骤,第 2 版已删除该步骤" in rows[handled]
-    only_p2 = owner.get(f"/processes/service_request/migrate?to=2&property=P002").get_data(as_text=True)
+    only_p2 = owner.get("/processes/service_request/migrate?to=2&property=P002").get_data(as_text=True)
     assert second in only_p2 and first not in only_p2
 
     with session_factory() as s:

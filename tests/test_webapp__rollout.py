@@ -2,11 +2,8 @@
 import pytest
 from sqlalchemy import select
 
-from engine import store
-from engine.editing import editable_files, save_edit
-from engine.instances import start_instance
-from engine.models import Deployment, Property, ProcessVersion, User
-from engine.properties import get_property
+from engine import Deployment, ProcessVersion, Property, User, editable_files, get_property, save_edit, start_instance
+from engine.cases import workflows
 
 START = {"resident": "张三", "room": "3-1201"}
 
@@ -57,7 +54,7 @@ def test_a_deployment_is_all_or_nothing(as_user, v2, deployed, session_factory):
     assert running(session_factory) == {"P001": 1, "P002": 1}
     # someone else deployed to P002 after this page was shown: neither property moves
     with session_factory() as s:
-        from engine.properties import deploy
+        from engine import deploy
         deploy(s, s.get(ProcessVersion, v2.id), [get_property(s, "P002")], by="colleague")
         s.commit()
     answer = hq.post("/rollout/service_request/deploy", data=dict(base, property=["P001", "P002"]),
@@ -68,7 +65,7 @@ def test_a_deployment_is_all_or_nothing(as_user, v2, deployed, session_factory):
 
 def test_a_failure_inside_the_deployment_leaves_every_property_as_it_was(as_user, v2, deployed, session_factory,
                                                                          monkeypatch):
-    from engine.models import Deployment as D
+    from engine import Deployment as D
 
     original = D.__init__
 
@@ -116,7 +113,7 @@ def test_parameters_reach_new_cases_without_copying_the_diagram(as_user, deploye
         b = start_instance(s, "P002", "service_request", START)
         s.commit()
         assert a.version_id == b.version_id
-        params = [next(t for t in store.load_workflow(s, c).get_tasks() if "params" in t.data).data["params"]
+        params = [next(t for t in workflows.load_workflow(s, c).get_tasks() if "params" in t.data).data["params"]
                   for c in (a, b)]
     assert params == [{"reply_hours": 12, "office_hours": "8:30-17:00"}, {"reply_hours": 24}]
     hq.post("/properties/P001/parameters", data={"process": "service_request", "name": "reply_hours",

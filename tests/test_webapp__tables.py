@@ -1,14 +1,10 @@
 """Forms with a table of rows (an array of objects): the engineering plan's items, filled in the browser's form."""
 import re
 
+from library import PROCESSES
 from sqlalchemy import select
 
-from engine.instances import start_instance
-from engine.models import HumanTask
-from engine.packages import load_folder
-from engine.processes import store_version
-from engine.properties import deploy, get_property
-from library import PROCESSES
+from engine import HumanTask, deploy, get_property, load_folder, start_instance, store_version
 
 
 def plan_task(session) -> str:

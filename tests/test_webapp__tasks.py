@@ -3,8 +3,7 @@ import re
 
 from sqlalchemy import func, select
 
-from engine.instances import start_instance
-from engine.models import AuditEvent, HumanTask
+from engine import AuditEvent, HumanTask, start_instance
 
 
 def open_task(session, prop="P001", resident="张三"):

@@ -1,12 +1,13 @@
 """Working days on the official Chinese calendar: holidays, make-up days (调休), a property's own days."""
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
 
-from engine import workdays
-from engine.workdays import WorkCalendar, script_helpers
+from engine.org import calendar
+from engine.org.calendar import WorkCalendar
+from engine.scripting.environment import script_helpers
 
 CST = timezone(timedelta(hours=8))
 cal = WorkCalendar()
@@ -55,10 +56,10 @@ def test_a_propertys_own_days_off_and_on():
 
 
 def test_a_year_beyond_the_official_data_falls_back_to_weekdays_with_one_warning(caplog, monkeypatch):
-    beyond = workdays.covered_until() + 1
-    monkeypatch.setattr(workdays, "_warned_years", set())
+    beyond = calendar.covered_until() + 1
+    monkeypatch.setattr(calendar, "_warned_years", set())
     monday = next(date(beyond, 3, d) for d in range(1, 8) if date(beyond, 3, d).weekday() == 0)
-    with caplog.at_level(logging.WARNING, logger="engine.workdays"):
+    with caplog.at_level(logging.WARNING, logger="engine.org.calendar"):
         assert cal.is_working_day(monday)
         assert not cal.is_working_day(monday + timedelta(days=5))
         assert cal.add_working_days(at(monday + timedelta(days=4)), 1) == at(monday + timedelta(days=7))
@@ -67,11 +68,11 @@ def test_a_year_beyond_the_official_data_falls_back_to_weekdays_with_one_warning
 
 
 def test_script_helpers_return_aware_iso_strings_in_the_propertys_timezone():
-    with time_machine.travel(datetime(2026, 9, 30, 2, 0, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 9, 30, 2, 0, tzinfo=UTC), tick=False):
         helpers = script_helpers(cal)
         due = datetime.fromisoformat(helpers["working_days"](1))
         assert due.utcoffset() == timedelta(hours=8) and due == at(date(2026, 10, 8))
         soon = datetime.fromisoformat(helpers["hours_from_now"](24))
-        assert soon.utcoffset() == timedelta(hours=8) and soon == datetime(2026, 10, 1, 2, 0, tzinfo=timezone.utc)
+        assert soon.utcoffset() == timedelta(hours=8) and soon == datetime(2026, 10, 1, 2, 0, tzinfo=UTC)
         assert helpers["is_working_day"]("2026-10-10T09:00:00+08:00") is True
         assert helpers["is_working_day"]("2026-10-05") is False

@@ -1,13 +1,14 @@
 """hours_after(when, h) for diagrams: deadlines relative to a time the form gave (before a planned outage)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
-from engine.workdays import WorkCalendar, script_helpers
+from engine.org.calendar import WorkCalendar
+from engine.scripting.environment import script_helpers
 
 CST = timezone(timedelta(hours=8))
 
 
 def test_hours_after_and_before_a_given_time():
-    helpers = script_helpers(WorkCalendar(), now=lambda: datetime(2026, 11, 23, tzinfo=timezone.utc))
+    helpers = script_helpers(WorkCalendar(), now=lambda: datetime(2026, 11, 23, tzinfo=UTC))
     assert helpers["hours_after"]("2026-11-25T09:00:00+08:00", -24) == "2026-11-24T09:00:00+08:00"
     assert helpers["hours_after"]("2026-11-25T01:00:00Z", 1.5) == "2026-11-25T10:30:00+08:00"
     naive = helpers["hours_after"]("2026-11-25T09:00:00", 24)  # read in the property's timezone

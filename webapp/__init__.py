@@ -1,23 +1,27 @@
 """The task-inbox web app: a thin Flask layer over ``engine``.
 
-``create_app(config=None)`` reads defaults, then ``instance/config.py``, then
-``PFLOW_*`` environment variables (and ``DATABASE_URL``), then ``config``.
+``create_app(config=None)`` reads the product's settings once from the environment
+(``engine.Settings``: ``DATABASE_URL``, ``REDIS_URL``, ``SWEEP_INTERVAL``, mail …), then
+the web app's own: defaults, ``instance/config.py``, ``PFLOW_*`` environment
+variables, then ``config`` (tests; a ``SETTINGS`` entry replaces the environment's).
 Nothing reads configuration at import time.
 """
 from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Flask
+
+from engine import Settings
 
 DEFAULTS = {
     "DATABASE_URL": None,               # engine default: sqlite:///property-flow.db
     "REDIS_URL": None,                  # production: RQ workers on Redis (then TIMER_LOOP stays off)
     "MIGRATE_ON_START": False,          # upgrade the schema in create_app (set by `pflow-web`)
     "TIMER_LOOP": False,                # run the in-process scheduler (embedded default; set by `pflow-web`)
-    "TIMER_INTERVAL": 5.0,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -36,19 +40,35 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app; ``config`` (tests) overrides everything else."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
+    settings = (config or {}).get("SETTINGS") or Settings.from_env(os.environ)
+    app.config.update(DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url)
     app.config.from_pyfile("config.py", silent=True)
-    for name in ("DATABASE_URL", "REDIS_URL"):  # the settings every process of the product reads
-        if os.environ.get(name):
-            app.config[name] = os.environ[name]
     app.config.from_prefixed_env("PFLOW")
     if config:
         app.config.update(config)
+    # the settings the engine gets: the environment's, with the database and Redis the app was given
+    app.config["SETTINGS"] = replace(settings, database_url=app.config["DATABASE_URL"],
+                                     redis_url=app.config["REDIS_URL"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _dev_secret(Path(app.instance_path))
     app.config.setdefault("ATTACHMENT_DIR", str(Path(app.instance_path) / "attachments"))
 
-    from . import (admin, auth, cases, db, display, errors, i18n, inbox, library, migrations, properties, rollout,
-                   security, tasks)
+    from . import (
+        admin,
+        auth,
+        cases,
+        db,
+        display,
+        errors,
+        i18n,
+        inbox,
+        library,
+        migrations,
+        properties,
+        rollout,
+        security,
+        tasks,
+    )
 
     db.init_app(app)
     security.init_app(app)

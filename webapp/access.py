@@ -7,10 +7,7 @@ from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine.assignments import excluded_from
-from engine.inbox import can_work, is_supervisor
-from engine.models import HumanTask, Instance, User
-from engine.users import lanes_by_property, property_ids
+from engine import HumanTask, Instance, User, can_work, excluded_from, is_supervisor, lanes_by_property, property_ids
 
 from .db import get_session
 

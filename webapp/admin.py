@@ -10,9 +10,8 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, u
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine import incidents, ops
-from engine.exceptions import Conflict, NotAllowed, NotFound
-from engine.models import Instance
+from engine import Conflict, Instance, NotAllowed, NotFound, retry_incident
+from worker import operations
 
 from .access import admins_only, me
 from .db import get_redis, get_session
@@ -24,7 +23,7 @@ bp.before_request(admins_only)
 
 @health_bp.route("/health")
 def health():
-    result = ops.check_health(get_session(), get_redis())
+    result = operations.check_health(get_session(), get_redis())
     body = {"ok": result.ok, "database": result.database, "redis": result.redis}
     return jsonify(body), 200 if result.ok else 503
 
@@ -32,10 +31,10 @@ def health():
 @bp.route("/")
 def index():
     session, redis = get_session(), get_redis()
-    figures = ops.figures(session, redis)
+    figures = operations.figures(session, redis)
     workers = []
     if redis is not None and figures.redis_error is None:
-        workers = ops.workers(redis)
+        workers = operations.workers(redis)
     ids = {i.instance_id for i in figures.incidents}
     case_nos = dict(session.execute(select(Instance.id, Instance.case_no).where(Instance.id.in_(ids))).all()) if ids else {}
     return render_template("admin/index.html", figures=figures, workers=workers, redis=redis is not None,
@@ -43,10 +42,10 @@ def index():
 
 
 @bp.route("/incidents/<int:incident_id>/retry", methods=["POST"])
-def retry_incident(incident_id: int):
+def retry(incident_id: int):
     session = get_session()
     try:
-        incident = incidents.retry(session, incident_id, user=me().username)
+        incident = retry_incident(session, incident_id, user=me().username)
         session.commit()
     except (NotFound, NotAllowed, Conflict) as exc:
         session.rollback()
@@ -65,7 +64,7 @@ def job_action(job_id: str, action: str):
     if redis is None or action not in ("requeue", "delete"):
         abort(404)
     try:
-        (ops.requeue_failed if action == "requeue" else ops.delete_failed)(redis, job_id)
+        (operations.requeue_failed if action == "requeue" else operations.delete_failed)(redis, job_id)
     except (NotFound, NotAllowed) as exc:
         flash(str(exc), "error")
         return redirect(url_for(".index"))

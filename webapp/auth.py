@@ -5,8 +5,7 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
-from engine.models import User
-from engine.users import authenticate
+from engine import User, authenticate
 
 from .access import safe_next
 from .db import get_session

@@ -4,20 +4,30 @@ from __future__ import annotations
 import json
 from io import BytesIO
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import specs
-from engine.audit import events_of
-from engine.casefiles import FileStore, add_comment, attach, attachments_of
-from engine.exceptions import FormInvalid, NotAllowed
-from engine.instances import start_instance
-from engine.models import Attachment, HumanTask, Instance, Property, User
-from engine.progress import case_progress
-from engine.startable import find_startable, startable
+from engine import (
+    Attachment,
+    FileStore,
+    FormInvalid,
+    HumanTask,
+    Instance,
+    NotAllowed,
+    Property,
+    User,
+    add_comment,
+    attach,
+    attachments_of,
+    case_progress,
+    events_of,
+    find_startable,
+    start_instance,
+    startable,
+    version_info,
+)
 
 from . import formrender
 from .access import case_or_404, may_work, me, my_next_task
@@ -44,7 +54,7 @@ def start(property_code: str, process_key: str):
     entry = find_startable(session, me(), property_code, process_key)
     if entry is None:
         abort(404)
-    schema = json.loads(specs.version_info(session, entry.version_id).files[entry.start_form])
+    schema = json.loads(version_info(session, entry.version_id).files[entry.start_form])
     if request.method == "GET":
         return render_template("cases/start.html", entry=entry, schema=schema, fields=formrender.fields(schema))
     data = formrender.read(schema, request.form)
@@ -87,7 +97,7 @@ def show(case_id: int):
     open_tasks = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)
                                       .order_by(HumanTask.created_at)))
     started = next((e for e in events if e.kind.value == "started"), None)
-    version = specs.version_info(session, case.version_id)
+    version = version_info(session, case.version_id)
     return render_template(
         "cases/show.html", case=case, prop=session.get(Property, case.property_id),
         version=version, labels=formrender.titles(version.files), diagrams=case_progress(session, case),
@@ -101,7 +111,7 @@ def show(case_id: int):
 @login_required
 def diagram(case_id: int, filename: str):
     case = case_or_404(case_id)
-    text = specs.version_info(get_session(), case.version_id).files.get(filename)
+    text = version_info(get_session(), case.version_id).files.get(filename)
     if text is None or not filename.endswith(".bpmn"):
         abort(404)
     return Response(text, mimetype="application/xml")

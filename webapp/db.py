@@ -7,19 +7,20 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, request
 
-from engine.db import create_schema, make_engine, make_session_factory
-from engine.queue.enqueue import after_commit
+from engine import create_schema, make_engine, make_session_factory
+from worker import connect
+from worker.enqueue import after_commit
+from worker.timerloop import TimerLoop
 
 
 def init_app(app: Flask) -> None:
-    from engine.queue import connect
-
+    settings = app.config["SETTINGS"]
     engine = make_engine(app.config["DATABASE_URL"])
     # production: Redis for the RQ workers; the embedded default has none (the in-process loop sweeps)
     app.extensions["pflow_redis"] = connect(app.config["REDIS_URL"]) if app.config.get("REDIS_URL") else None
     app.extensions["pflow_engine"] = engine
-    app.extensions["pflow_sessions"] = make_session_factory(engine)
-    app.extensions["pflow_read_sessions"] = make_session_factory(engine, read_only=True)
+    app.extensions["pflow_sessions"] = make_session_factory(engine, settings=settings)
+    app.extensions["pflow_read_sessions"] = make_session_factory(engine, read_only=True, settings=settings)
     app.teardown_appcontext(_close)
 
 
@@ -54,9 +55,7 @@ def migrate(app: Flask) -> None:
 
 def start_timer_loop(app: Flask):
     """Start the scheduler thread (timers, scheduled processes) in this process."""
-    from engine.timerloop import TimerLoop
-
-    loop = TimerLoop(app.extensions["pflow_sessions"], interval=app.config["TIMER_INTERVAL"])
+    loop = TimerLoop(app.extensions["pflow_sessions"], app.config["SETTINGS"])
     app.extensions["pflow_timer_loop"] = loop
     loop.start()
     return loop

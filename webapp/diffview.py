@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from lxml import etree
 
-from engine.lint import NS
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 
 from .display import role_label
 

@@ -1,14 +1,14 @@
 """How values read on a page: local times, time left until a due time, sizes, role names."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.inbox import DUE_SOON
+from engine import DUE_SOON
 
 DEFAULT_TZ = "Asia/Shanghai"
 ROLE_LABELS = {
@@ -58,7 +58,7 @@ def due_state(due: datetime | None, now: datetime | None = None) -> tuple[str, s
     """(css class, text) for a due time: overdue, due soon, or plenty of time left."""
     if due is None:
         return "none", _("No deadline")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     left = (due - now).total_seconds()
     if left < 0:
         return "overdue", _("%(time)s overdue", time=span(left))

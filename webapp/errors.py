@@ -5,7 +5,7 @@ from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.exceptions import Conflict, NotAllowed, NotFound
+from engine import Conflict, NotAllowed, NotFound
 
 MESSAGES = {
     400: _l("The request was not understood."),

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from engine.exceptions import FormInvalid
+from engine import FormInvalid
 
 LONG_TEXT = 200
 
@@ -30,8 +30,8 @@ class Field:
     value: Any = None
     error: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
-    columns: list["Field"] = field(default_factory=list)  # a table's columns (an array of objects)
-    rows: list[list["Field"]] = field(default_factory=list)  # a table's rows of cells, with values and errors
+    columns: list[Field] = field(default_factory=list)  # a table's columns (an array of objects)
+    rows: list[list[Field]] = field(default_factory=list)  # a table's rows of cells, with values and errors
 
 
 MAX_ROWS = 200  # a table row count a browser may ask for

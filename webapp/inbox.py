@@ -5,16 +5,25 @@ page's cases by primary key; it never loads a workflow.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import specs
-from engine.inbox import InboxQuery, facets, inbox, notices_for
-from engine.models import AuditEvent, AuditKind, Instance, Process, Property
-from engine.roles import SUPERVISORS
+from engine import (
+    SUPERVISORS,
+    AuditEvent,
+    AuditKind,
+    InboxQuery,
+    Instance,
+    Process,
+    Property,
+    facets,
+    inbox,
+    notices_for,
+    version_info,
+)
 
 from .access import me, my_lanes, my_property_ids
 from .db import get_session
@@ -44,7 +53,7 @@ def _query() -> InboxQuery:
 
 def summary_text(session, case: Instance) -> str:
     """The case's summary values in the order its manifest lists them (JSONB keeps no key order)."""
-    order = specs.version_info(session, case.version_id).manifest.get("summary_fields") or sorted(case.summary)
+    order = version_info(session, case.version_id).manifest.get("summary_fields") or sorted(case.summary)
     return " · ".join(str(case.summary[k]) for k in order if case.summary.get(k) not in (None, ""))
 
 
@@ -54,7 +63,7 @@ def index():
     session = get_session()
     user = me()
     query = _query()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     page = inbox(session, user, query, now)
     ids = {row.instance_id for row in page.rows}
     cases = {i.id: i for i in session.scalars(

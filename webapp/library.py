@@ -13,12 +13,22 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.editing import editable_files, save_edit
-from engine.exceptions import Conflict, PackageInvalid, Problem
-from engine.models import Deployment, Instance, InstanceStatus, Process, ProcessVersion, Property
-from engine.processes import get_process
-from engine.roles import ROLES
-from engine.versiondiff import diff_files
+from engine import (
+    ROLES,
+    Conflict,
+    Deployment,
+    Instance,
+    InstanceStatus,
+    PackageInvalid,
+    Problem,
+    Process,
+    ProcessVersion,
+    Property,
+    diff_files,
+    editable_files,
+    get_process,
+    save_edit,
+)
 
 from .access import me, owners_only
 from .db import get_session

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from engine.exceptions import EngineError
+from engine import EngineError
 
 from .display import role_label
 

@@ -14,9 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine.migration import check_cases, migrate_cases
-from engine.models import Instance, InstanceStatus, ProcessVersion, Property, User
-from engine.processes import get_process
+from engine import Instance, InstanceStatus, ProcessVersion, Property, User, check_cases, get_process, migrate_cases
 
 from .access import me, my_property_ids, owners_only
 from .db import get_session

@@ -15,11 +15,21 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine.exceptions import NotFound
-from engine.models import Deployment, Process, PropertyParameter, RoleAssignment, User
-from engine.properties import get_property, set_calendar, set_parameter, unset_parameter
-from engine.roles import ROLES
-from engine.users import grant, revoke
+from engine import (
+    ROLES,
+    Deployment,
+    NotFound,
+    Process,
+    PropertyParameter,
+    RoleAssignment,
+    User,
+    get_property,
+    grant,
+    revoke,
+    set_calendar,
+    set_parameter,
+    unset_parameter,
+)
 
 from .access import owners_only
 from .db import get_session

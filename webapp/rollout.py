@@ -12,11 +12,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine.exceptions import Conflict, NotAllowed, NotFound
-from engine.models import Property
-from engine.processes import get_process
-from engine.properties import deploy, get_property, roll_back
-from engine.rollout import process_rollout, versions_by_property
+from engine import (
+    Conflict,
+    NotAllowed,
+    NotFound,
+    Property,
+    deploy,
+    get_process,
+    get_property,
+    process_rollout,
+    roll_back,
+    versions_by_property,
+)
 
 from .access import me, owners_only
 from .db import get_session

@@ -6,22 +6,31 @@ localhost unless told otherwise.
 """
 from __future__ import annotations
 
+import os
+from dataclasses import replace
+
 import click
+
+from engine import Settings
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-@click.option("--timer-interval", default=5.0, show_default=True, help="Seconds between timer sweeps")
+@click.option("--sweep-interval", type=click.IntRange(min=1), default=None,
+              help="Seconds between timer sweeps (default: SWEEP_INTERVAL, else 5 here)")
 @click.option("--no-timers", is_flag=True, help="Do not run the in-process timer loop")
-def main(host: str, port: int, threads: int, timer_interval: float, no_timers: bool) -> None:
+def main(host: str, port: int, threads: int, sweep_interval: int | None, no_timers: bool) -> None:
     """Upgrade the schema, then serve the task inbox (timers fire in this process)."""
     from waitress import create_server
 
     from . import create_app
 
-    app = create_app({"MIGRATE_ON_START": True, "TIMER_LOOP": not no_timers, "TIMER_INTERVAL": timer_interval})
+    settings = Settings.from_env(os.environ)
+    if sweep_interval or "SWEEP_INTERVAL" not in os.environ:  # the embedded default sweeps every 5 s
+        settings = replace(settings, sweep_interval=sweep_interval or 5)
+    app = create_app({"MIGRATE_ON_START": True, "TIMER_LOOP": not no_timers, "SETTINGS": settings})
     server = create_server(app, host=host, port=port, threads=threads, ident="property-flow")
     # printed once the socket listens: scripts and tests wait for this line
     click.echo(f"property-flow listening on http://{host}:{port}/ (timers {'off' if no_timers else 'on'})")

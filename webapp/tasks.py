@@ -7,12 +7,20 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import specs
-from engine.assignments import claim, reassign, release
-from engine.exceptions import Conflict, FormInvalid, NotAllowed, NotFound
-from engine.instances import complete_task
-from engine.models import HumanTask, Instance
-from engine.users import holders
+from engine import (
+    Conflict,
+    FormInvalid,
+    HumanTask,
+    Instance,
+    NotAllowed,
+    NotFound,
+    claim,
+    complete_task,
+    holders,
+    reassign,
+    release,
+    version_info,
+)
 
 from . import formrender
 from .access import case_or_404, may_work, me, my_lanes, my_next_task, safe_next, supervises, task_or_404
@@ -25,13 +33,13 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 def _schema(instance: Instance, form: str | None) -> dict | None:
     if not form:
         return None
-    text = specs.version_info(get_session(), instance.version_id).files.get(form)
+    text = version_info(get_session(), instance.version_id).files.get(form)
     return json.loads(text) if text else None
 
 
 def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None):
     candidates = holders(get_session(), task.property_id, task.lane) if supervises(task.property_id) else []
-    version = specs.version_info(get_session(), instance.version_id)
+    version = version_info(get_session(), instance.version_id)
     return render_template("tasks/task.html", task=task, case=instance, schema=schema or {},
                            labels=formrender.titles(version.files),
                            fields=formrender.fields(schema, values, errors, add_row=add_row),

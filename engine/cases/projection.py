@@ -1,0 +1,200 @@
+"""What lists read, derived from a workflow on every save: open human tasks, timers, status.
+
+``snapshot(workflow)`` is pure; ``apply(session, instance, snap)`` brings the
+projection rows of one instance in line with it (inserting, updating and
+deleting rows, keeping assignees and creation times of tasks still open).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.cases import impartiality
+from engine.exceptions import NotAllowed
+from engine.library.extensions import FORM_PROPERTY
+from engine.storage.models import HumanTask, Instance, InstanceStatus, Timer
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: str
+    name: str
+    title: str
+    lane: str | None
+    form: str | None
+    due_at: datetime | None
+    excluded: str = ""  # users the case data excludes from the task, as ",name,name," ('' for none)
+
+    @property
+    def row(self) -> tuple:
+        """What the task's projection row holds of it (compared to find rows to update)."""
+        return (self.due_at, self.title, self.lane, self.form, self.excluded)
+
+
+@dataclass(frozen=True)
+class TimerView:
+    id: str
+    name: str
+    title: str | None
+    due_at: datetime
+    attached_to: str | None  # task id of the task a boundary timer guards
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    completed: bool
+    tasks: list[TaskView]
+    timers: list[TimerView]
+
+    @property
+    def next_timer_due(self) -> datetime | None:
+        return min((t.due_at for t in self.timers), default=None)
+
+    @property
+    def current_step(self) -> str | None:
+        if self.completed:
+            return None
+        names = [t.title for t in self.tasks] or [f"⏱ {t.title or t.name}" for t in self.timers]
+        return "、".join(dict.fromkeys(names))[:200] or None
+
+
+def timer_due(task) -> datetime | None:
+    """The due time (UTC) of a waiting timer task, or None if it is not a timer or has no due time yet."""
+    definition = task.task_spec.event_definition
+    if not isinstance(definition, TimerEventDefinition):
+        return None
+    value = definition.details(task).value
+    if not value:
+        return None
+    return TimerEventDefinition.get_datetime(value)
+
+
+def _title(spec) -> str:
+    return spec.bpmn_name or spec.name
+
+
+def waiting_timers(workflow) -> list[TimerView]:
+    """The timers waiting in a workflow (including its subprocesses); cheap: no walk of the task tree."""
+    timers = []
+    for task in list(workflow.event_manager.tasks.values()):
+        if not task.has_state(TaskState.WAITING):
+            continue
+        due = timer_due(task)
+        if due is None:
+            continue
+        attached = None
+        if task.parent is not None and isinstance(task.parent.task_spec, BoundaryEventSplit):
+            attached = next((str(c.id) for c in task.parent.children
+                             if c.task_spec.manual), None)
+        timers.append(TimerView(str(task.id), task.task_spec.name, _title(task.task_spec), due, attached))
+    return timers
+
+
+def _excluded(task) -> str:
+    try:
+        names = impartiality.excluded_users(task)
+    except NotAllowed:
+        return ""  # unreadable data: completing the task will say so
+    return f",{','.join(sorted(names))}," if names else ""
+
+
+def snapshot(workflow) -> Snapshot:
+    """Read the open human tasks and waiting timers of a workflow (including its subprocesses)."""
+    timers = waiting_timers(workflow)
+    due_by_task: dict[str, datetime] = {}
+    for timer in timers:
+        if timer.attached_to:
+            prev = due_by_task.get(timer.attached_to)
+            due_by_task[timer.attached_to] = timer.due_at if prev is None else min(prev, timer.due_at)
+    tasks = []
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        spec = task.task_spec
+        props = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
+        tasks.append(TaskView(str(task.id), spec.name, _title(spec), getattr(spec, "lane", None),
+                              props.get(FORM_PROPERTY), due_by_task.get(str(task.id)), _excluded(task)))
+    return Snapshot(workflow.is_completed(), tasks, timers)
+
+
+def instance_columns(instance: Instance, after: Snapshot, now: datetime) -> dict:
+    """The instance columns a save writes: its status, current step and next due time as ``after`` shows them."""
+    status, ended_at = instance.status, instance.ended_at
+    if after.completed and status == InstanceStatus.RUNNING:
+        status, ended_at = InstanceStatus.COMPLETED, now
+    running = status == InstanceStatus.RUNNING
+    return {"status": status, "ended_at": ended_at, "current_step": after.current_step,
+            "next_timer_due": after.next_timer_due if running else None, "updated_at": now}
+
+
+def apply(session: Session, instance: Instance, before: Snapshot | None, after: Snapshot, process_key: str) -> None:
+    """Bring the projection rows of ``instance`` (open human tasks, waiting timers) in line with ``after``.
+
+    ``instance`` must already carry the columns of ``instance_columns`` (its status
+    decides whether anything stays open). ``before`` is the snapshot the rows hold
+    now (None: read them from the database). Only the difference is written, with
+    bulk statements; rows of tasks still open keep their assignee and creation time.
+    """
+    running = instance.status == InstanceStatus.RUNNING
+
+    if before is None:
+        old_tasks = {r.id: (r.due_at, r.title, r.lane, r.form, r.excluded_users) for r in session.execute(
+            _TASK_ROWS, {"instance_id": instance.id})}
+        old_timers = {r.id: (r.due_at, r.title) for r in session.execute(_TIMER_ROWS, {"instance_id": instance.id})}
+    else:
+        old_tasks = {t.id: t.row for t in before.tasks}
+        old_timers = {t.id: (t.due_at, t.title) for t in before.timers}
+    new_tasks = {t.id: t for t in after.tasks} if running else {}
+    new_timers = {t.id: t for t in after.timers} if running else {}
+
+    # Core statements on the session's connection: the ORM's bulk machinery costs more than the SQL.
+    conn = session.connection()
+    search = " ".join([instance.case_no, *(str(v) for v in (instance.summary or {}).values())])
+    gone = [tid for tid in old_tasks if tid not in new_tasks]
+    if gone:
+        conn.execute(_DELETE_TASKS, {"ids": gone})
+    added = [dict(id=t.id, instance_id=instance.id, property_id=instance.property_id, process_key=process_key,
+                  case_no=instance.case_no, task_name=t.name, title=t.title, lane=t.lane, form=t.form,
+                  created_at=instance.updated_at, due_at=t.due_at, assignee=None, search_text=search,
+                  excluded_users=t.excluded)
+             for tid, t in new_tasks.items() if tid not in old_tasks]
+    if added:
+        conn.execute(_INSERT_TASKS, added)
+    changed = [{"tid": tid, "due": t.due_at, "title": t.title, "lane": t.lane, "form": t.form,
+                "excluded": t.excluded} for tid, t in new_tasks.items() if tid in old_tasks and old_tasks[tid] != t.row]
+    if changed:  # a new due time or exclusion, or (after a migration) a new name, lane or form
+        conn.execute(_CHANGE_TASKS, changed)
+
+    gone = [tid for tid in old_timers if tid not in new_timers]
+    if gone:
+        conn.execute(_DELETE_TIMERS, {"ids": gone})
+    added = [dict(id=t.id, instance_id=instance.id, task_name=t.name, title=t.title, due_at=t.due_at)
+             for tid, t in new_timers.items() if tid not in old_timers]
+    if added:
+        conn.execute(_INSERT_TIMERS, added)
+    changed = [{"tid": tid, "due": t.due_at, "title": t.title} for tid, t in new_timers.items()
+               if tid in old_timers and old_timers[tid] != (t.due_at, t.title)]
+    if changed:
+        conn.execute(_CHANGE_TIMERS, changed)
+
+
+# Built once, executed with parameters: on every step's path.
+_tasks, _timers = HumanTask.__table__, Timer.__table__
+_TASK_ROWS = select(_tasks.c.id, _tasks.c.due_at, _tasks.c.title, _tasks.c.lane, _tasks.c.form,
+                    _tasks.c.excluded_users).where(
+    _tasks.c.instance_id == bindparam("instance_id"))
+_TIMER_ROWS = select(_timers.c.id, _timers.c.due_at, _timers.c.title).where(
+    _timers.c.instance_id == bindparam("instance_id"))
+_DELETE_TASKS = delete(_tasks).where(_tasks.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_TASKS = insert(_tasks)
+_CHANGE_TASKS = update(_tasks).where(_tasks.c.id == bindparam("tid")).values(
+    due_at=bindparam("due"), title=bindparam("title"), lane=bindparam("lane"), form=bindparam("form"),
+    excluded_users=bindparam("excluded"))
+_DELETE_TIMERS = delete(_timers).where(_timers.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_TIMERS = insert(_timers)
+_CHANGE_TIMERS = update(_timers).where(_timers.c.id == bindparam("tid")).values(
+    due_at=bindparam("due"), title=bindparam("title"))

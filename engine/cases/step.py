@@ -1,0 +1,200 @@
+"""The one step routine: lock → load → run → save (state, projections) → audit.
+
+Every change to a case is a ``Step``: starting it (``start_instance`` below),
+completing a task and cancelling (``lifecycle``), firing its timers
+(``engine.timers.firing``), retrying an incident, moving it to another version
+(``moving``). The caller takes the instance's row lock first
+(``workflows.lock_instance*``), then::
+
+    with Step(session, instance, now) as step:   # load the workflow; forget the scripts' old requests
+        ... change step.workflow ...
+        step.run()                                # engine tasks until people or timers are awaited
+    # leaving the block saves the state and projections and records ``completed`` if the case ended;
+    # an exception leaves nothing saved in memory either: the caller rolls its transaction back
+
+SpiffWorkflow refreshes timers at the end of every ``do_engine_steps``, so any
+run may fire a timer that has come due: ``run`` compares the timers waiting
+before with those after and records each one that fired — with its lateness
+and, for a deadline on a user task, an escalation — whoever's step it was.
+A failing script does not raise: the case goes to ``error`` with an open
+incident naming the task, and the state up to the failure is kept. What the
+scripts asked for (``notify``, ``start_case``) is acted on in the step's
+transaction. Nothing here commits.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from sqlalchemy.orm import Session
+
+from engine.cases import history, incidents, linked, projection, workflows
+from engine.library import specs
+from engine.library.extensions import escalates
+from engine.library.forms import validate_form
+from engine.library.rollout import deployed_version
+from engine.org.parameters import parameters_for
+from engine.org.properties import get_property
+from engine.scripting import requests
+from engine.scripting.environment import script_engine_for
+from engine.storage.models import AuditKind, Instance, InstanceStatus, TimerFiring
+from engine.storage.models._types import utcnow
+
+_RAN = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
+_MAX_ROUNDS = 50
+
+
+class Step:
+    """One step on one locked case; a context manager (see the module docstring).
+
+    ``workflow`` given: the case is new (its first save inserts the state).
+    ``worker`` names who fired timers in this step (kept with each firing).
+    """
+
+    def __init__(self, session: Session, instance: Instance, now: datetime, *, workflow=None,
+                 worker: str | None = None):
+        self.session, self.instance, self.now, self.worker = session, instance, now, worker
+        self.new = workflow is not None
+        self.workflow = workflow
+        self.fired = 0
+        self.snapshot: projection.Snapshot | None = None  # the projection after the last run
+        self.waiting: list[projection.TimerView] = []
+        self._move: tuple[int, projection.Snapshot] | None = None
+
+    def __enter__(self) -> Step:
+        requests.reset()  # whatever an earlier, failed step collected is not this step's
+        if self.workflow is None:
+            self.workflow = workflows.load_workflow(self.session, self.instance)
+        self.waiting = projection.waiting_timers(self.workflow)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None:
+            workflows.forget(self.instance.id)
+            requests.reset()
+            return False
+        self._finish()
+        return False
+
+    def fire_due(self) -> bool:
+        """Fire the timers due at ``now`` and run on; False if none was due."""
+        if not any(t.due_at <= self.now for t in self.waiting):
+            return False
+        self.workflow.refresh_timers()
+        self.run()
+        return True
+
+    def run(self) -> None:
+        """Run engine tasks until only people or timers are awaited; record what happened on the way.
+
+        Call it after the last change to the workflow: its snapshot is what ``save`` writes.
+        """
+        session, instance, workflow, now = self.session, self.instance, self.workflow, self.now
+        try:
+            for _ in range(_MAX_ROUNDS):
+                workflow.do_engine_steps()
+                if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
+                    break
+            _route_events(session, instance, workflow, now)
+        except WorkflowException as exc:
+            failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
+            instance.status = InstanceStatus.ERROR
+            incidents.open_incident(session, instance.id, "task", exc, task_id=str(failed.id) if failed else None,
+                                    task_name=failed.task_spec.name if failed else None)
+        for notice in requests.take_notices():
+            history.record(session, instance.id, AuditKind.NOTIFIED, at=now, data=notice)
+        after = projection.snapshot(workflow)
+        self.fired += _record_firings(session, instance, workflow, now, self.waiting, after, self.worker)
+        linked.open_requested(session, instance, workflow, now, requests.take_case_requests(), start=start_instance)
+        self.snapshot, self.waiting = after, after.timers
+
+    def move_to(self, version_id: int, rows: projection.Snapshot) -> None:
+        """Save the case on another version (migration); ``rows``: what its projection rows hold now."""
+        self._move = (version_id, rows)
+
+    def _finish(self) -> None:
+        was = self.instance.status
+        version_id, rows = self._move or (None, None)
+        workflows.save(self.session, self.instance, self.workflow, self.now, new=self.new, snap=self.snapshot,
+                       version_id=version_id, rows=rows)
+        if was != InstanceStatus.COMPLETED and self.instance.status == InstanceStatus.COMPLETED:
+            history.record(self.session, self.instance.id, AuditKind.COMPLETED, at=self.now)
+
+
+def start_instance(session: Session, property_code: str, process_key: str, data: dict[str, Any] | None = None,
+                   *, user: str | None = None, now: datetime | None = None) -> Instance:
+    """Start a case of ``process_key`` at a property with the version deployed there; run to its first wait.
+
+    ``data`` is validated against the manifest's ``start_form`` (``FormInvalid``, nothing saved).
+    The instance gets a case number and the property's parameters as ``params``. Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    data = dict(data or {})
+    prop = get_property(session, property_code)
+    version = deployed_version(session, prop, process_key)
+    start_form = version.manifest.get("start_form")
+    if start_form:
+        validate_form(version.files.get(start_form), data)
+    spec, subprocess_specs = specs.specs_for(version)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine_for(prop))
+    instance = Instance(case_no=uuid.uuid4().hex[:40], property_id=prop.id, process_id=version.process_id,
+                        version_id=version.id, status=InstanceStatus.RUNNING, state="{}", started_by=user,
+                        created_at=now, updated_at=now, summary={})
+    session.add(instance)
+    session.flush()
+    prefix = version.manifest.get("case_prefix") or process_key[:2].upper()
+    instance.case_no = f"{prefix}{now:%Y%m%d}-{instance.id:06d}"
+    data.update(case_no=instance.case_no, property_code=prop.code, started_by=user,
+                params=parameters_for(session, prop, version))
+    with Step(session, instance, now, workflow=workflow) as step:
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        summary_fields = version.manifest.get("summary_fields", [])
+        instance.summary = {k: data[k] for k in summary_fields if k in data}
+        history.record(session, instance.id, AuditKind.STARTED, actor=user, at=now,
+                       data={"version": version.number, "data": {k: v for k, v in data.items() if k != "params"}})
+        step.run()
+    return instance
+
+
+def _route_events(session: Session, instance: Instance, workflow, now: datetime) -> None:
+    """Record events the workflow threw that nothing inside it caught (escalations and the like)."""
+    for event in workflow.get_events():
+        definition = event.event_definition
+        kind = AuditKind.ESCALATED if "Escalation" in type(definition).__name__ else AuditKind.ERROR
+        history.record(session, instance.id, kind, at=now, data={
+            "event": type(definition).__name__, "name": getattr(definition, "name", None),
+            "code": getattr(definition, "code", None)})
+
+
+def _record_firings(session: Session, instance: Instance, workflow, now: datetime,
+                    waiting: list[projection.TimerView], after: projection.Snapshot, worker: str | None) -> int:
+    """Record each timer of ``waiting`` that has fired since (``after``: the workflow's snapshot now)."""
+    still = {t.id: t for t in after.timers}
+    fired = 0
+    for view in waiting:
+        if view.due_at > now:
+            continue
+        task = workflow.get_task_from_id(UUID(view.id))
+        repeated = view.id in still and still[view.id].due_at != view.due_at  # a cycle moved on
+        if task is None or not (task.has_state(_RAN) or repeated):
+            continue  # cancelled with its task, or not reached
+        fired += 1
+        lateness = (now - view.due_at).total_seconds()
+        session.add(TimerFiring(instance_id=instance.id, task_id=view.id, task_name=view.name, title=view.title,
+                                due_at=view.due_at, fired_at=now, lateness_seconds=lateness, worker=worker))
+        history.record(session, instance.id, AuditKind.TIMER_FIRED, at=now, task_id=view.id, task_name=view.name,
+                       title=view.title, data={"due_at": view.due_at.isoformat(), "lateness_seconds": lateness})
+        if view.attached_to and escalates(task.task_spec):
+            missed = workflow.get_task_from_id(UUID(view.attached_to))
+            history.record(session, instance.id, AuditKind.ESCALATED, at=now, task_id=view.attached_to,
+                           task_name=missed.task_spec.name if missed else None,
+                           title=missed.task_spec.bpmn_name if missed else None,
+                           data={"deadline": view.title or view.name, "due_at": view.due_at.isoformat(),
+                                 "task_still_open": bool(missed and missed.state == TaskState.READY)})
+    return fired

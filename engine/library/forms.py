@@ -1,0 +1,32 @@
+"""Validation of submitted task data against the task's JSON Schema form."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from engine.exceptions import FieldError, FormInvalid
+
+
+@lru_cache(maxsize=512)
+def _validator(schema_text: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_text), format_checker=FormatChecker())
+
+
+def validate_form(schema_text: str | None, data: dict) -> None:
+    """Raise ``FormInvalid`` listing every field error of ``data``; return None when it is valid."""
+    if not isinstance(data, dict):
+        raise FormInvalid([FieldError("", "form data must be an object")])
+    if not schema_text:
+        return
+    errors = []
+    for err in sorted(_validator(schema_text).iter_errors(data), key=lambda e: list(e.path)):
+        path = ".".join(str(p) for p in err.path)
+        if err.validator == "required":
+            # name the missing field itself, not the form (or the table row) it is missing from
+            missing = err.message.split("'")[1] if "'" in err.message else ""
+            path = f"{path}.{missing}" if path and missing else path or missing
+        errors.append(FieldError(path, err.message))
+    if errors:
+        raise FormInvalid(errors)

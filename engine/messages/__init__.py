@@ -1,0 +1,1 @@
+"""Outgoing messages: which case events become messages and to whom, the outbox, and the transports."""

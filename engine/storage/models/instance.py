@@ -1,0 +1,110 @@
+"""Process instances (cases) and the projections lists read: open human tasks and waiting timers."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.storage.database import Base
+from engine.storage.models._types import JSONType, UTCDateTime, utcnow
+
+
+class InstanceStatus(str, enum.Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    ERROR = "error"
+
+
+def _enum(cls):
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class Instance(Base):
+    """One case: its workflow state (without the diagram) and the summary lists read.
+
+    ``lock_version`` is an optimistic-lock counter: a save that lost a race raises
+    instead of overwriting the winner's state.
+    """
+
+    __tablename__ = "instances"
+    __table_args__ = (Index("ix_instances_property_status", "property_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(40), unique=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
+    status: Mapped[InstanceStatus] = mapped_column(_enum(InstanceStatus), default=InstanceStatus.RUNNING)
+    current_step: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    state: Mapped[str] = mapped_column(Text)  # serialized workflow, without the spec
+    started_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_timer_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    lock_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    version = relationship("ProcessVersion", lazy="select")
+    property = relationship("Property", lazy="select")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class HumanTask(Base):
+    """Projection: a READY user task waiting for a person (deleted when it is done)."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        Index("ix_human_tasks_inbox", "property_id", "lane", "due_at"),
+        Index("ix_human_tasks_assignee", "assignee", "due_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
+    process_key: Mapped[str] = mapped_column(String(64))
+    case_no: Mapped[str] = mapped_column(String(40))
+    task_name: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str | None] = mapped_column(String(64))
+    form: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assignee: Mapped[str | None] = mapped_column(String(120))
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # case number, resident, building/room
+    # users the case's data excludes from this task (impartiality), as ",name,name," ('' for none)
+    excluded_users: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class Timer(Base):
+    """Projection: a timer event waiting in an instance, with its due time."""
+
+    __tablename__ = "timers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    task_name: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class TimerFiring(Base):
+    """History: a timer that fired, when it was due and how late it fired."""
+
+    __tablename__ = "timer_firings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    task_name: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    lateness_seconds: Mapped[float] = mapped_column(Float)
+    worker: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)

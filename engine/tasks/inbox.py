@@ -1,0 +1,153 @@
+"""The task inbox: open human tasks a user may work, filtered, searched, sorted by due time, paged.
+
+Reads only the ``human_tasks`` projection (indexed by property, lane and due
+time); it never loads a workflow.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine.org.roles import SUPERVISORS
+from engine.org.staff import lanes_by_property
+from engine.storage.models import AuditEvent, AuditKind, HumanTask, Instance, User
+
+DUE_SOON = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """What to list: ``view`` 'mine' (assigned to me, or unclaimed in my roles), 'team' (all in my roles)
+    or 'property' (every open task at the properties I supervise)."""
+
+    view: str = "mine"
+    property_id: int | None = None
+    process_key: str | None = None
+    task_name: str | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    escalated: bool = False
+    search: str | None = None
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[HumanTask]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def visible_condition(session: Session, user: User):
+    """SQL condition: tasks in a lane ``user`` holds at that task's property."""
+    scope: dict[int, set[str]] = {}
+    for assignment in user.roles:
+        scope.setdefault(assignment.property_id, set()).add(assignment.role)
+    conditions = [and_(HumanTask.property_id == prop_id, HumanTask.lane.in_(sorted(lanes)))
+                  for prop_id, lanes in scope.items()]
+    if user.is_hq:
+        conditions.append(HumanTask.lane == "hq")
+    return or_(*conditions) if conditions else false()
+
+
+def supervised_condition(user: User):
+    """SQL condition: every task at a property where ``user`` holds a supervising role (all of them for HQ)."""
+    if user.is_hq:
+        return true()
+    props = sorted({a.property_id for a in user.roles if a.role in SUPERVISORS})
+    return HumanTask.property_id.in_(props) if props else false()
+
+
+def is_supervisor(user: User, property_id: int) -> bool:
+    """True if ``user`` may reassign tasks at the property (a supervising role there, or HQ)."""
+    return user.is_hq or any(a.property_id == property_id and a.role in SUPERVISORS for a in user.roles)
+
+
+def not_excluded(user: User):
+    """SQL condition: tasks the case data does not exclude ``user`` from (see ``impartiality``)."""
+    return ~HumanTask.excluded_users.contains(f",{user.username},", autoescape=True)
+
+
+def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> InboxPage:
+    """One page of the tasks ``user`` may work, most urgent first (no due time last)."""
+    visible = visible_condition(session, user)
+    if query.view == "team":
+        where = [visible]
+    elif query.view == "property":
+        where = [supervised_condition(user)]
+    else:
+        where = [or_(HumanTask.assignee == user.username, and_(visible, HumanTask.assignee.is_(None)))]
+    where.append(not_excluded(user))
+    if query.property_id:
+        where.append(HumanTask.property_id == query.property_id)
+    if query.process_key:
+        where.append(HumanTask.process_key == query.process_key)
+    if query.task_name:
+        where.append(HumanTask.task_name == query.task_name)
+    if query.overdue:
+        where.append(HumanTask.due_at < now)
+    if query.due_soon:
+        where.append(and_(HumanTask.due_at >= now, HumanTask.due_at < now + DUE_SOON))
+    if query.escalated:  # the case missed a deadline of this very step (a reopened task has a new id)
+        where.append(select(AuditEvent.id).where(
+            AuditEvent.instance_id == HumanTask.instance_id, AuditEvent.kind == AuditKind.ESCALATED,
+            AuditEvent.task_name == HumanTask.task_name).exists())
+    if query.search:
+        where.append(HumanTask.search_text.contains(query.search.strip(), autoescape=True))
+    total = session.scalar(select(func.count()).select_from(HumanTask).where(*where))
+    page = max(1, query.page)
+    rows = session.scalars(select(HumanTask).where(*where)
+                           .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+                           .offset((page - 1) * query.per_page).limit(query.per_page)).all()
+    return InboxPage(list(rows), total, page, query.per_page)
+
+
+def can_work(session: Session, user: User, task: HumanTask) -> bool:
+    """True if ``user`` holds the task's role at its property (or it is assigned to them)."""
+    if task.assignee == user.username:
+        return True
+    if user.is_hq and task.lane == "hq":
+        return True
+    return task.lane in lanes_by_property(session, user).get(task.property_id, set())
+
+
+def facets(session: Session, user: User) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """For the filter lists: the process keys, and (process key, task name, title) of the tasks ``user`` may see."""
+    rows = session.execute(select(HumanTask.process_key, HumanTask.task_name, HumanTask.title)
+                           .where(visible_condition(session, user), not_excluded(user)).distinct()).all()
+    tasks = sorted({(r.process_key, r.task_name, r.title) for r in rows})
+    return sorted({t[0] for t in tasks}), tasks
+
+
+@dataclass(frozen=True)
+class Notice:
+    at: datetime
+    instance_id: int
+    case_no: str
+    to: str
+    message: str
+
+
+def notices_for(session: Session, user: User, since: datetime, limit: int = 10) -> list[Notice]:
+    """The newest notices diagrams addressed to roles ``user`` holds at the case's property (escalations, reminders)."""
+    scope = lanes_by_property(session, user)
+    conditions = [and_(Instance.property_id == prop_id, AuditEvent.data["to"].as_string().in_(sorted(lanes)))
+                  for prop_id, lanes in scope.items()]
+    if not conditions:
+        return []
+    rows = session.execute(
+        select(AuditEvent.at, AuditEvent.instance_id, Instance.case_no, AuditEvent.data)
+        .join(Instance, Instance.id == AuditEvent.instance_id)
+        .where(AuditEvent.kind == AuditKind.NOTIFIED, AuditEvent.at >= since, or_(*conditions))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
+    return [Notice(r.at, r.instance_id, r.case_no, r.data.get("to", ""), r.data.get("message", "")) for r in rows]

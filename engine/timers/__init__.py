@@ -1,0 +1,1 @@
+"""Time: firing due timers, scheduled processes (daily rounds, monthly reports), deadline-near reminders."""

@@ -1,0 +1,98 @@
+"""Firing durable timers: what is due, from the database's due times.
+
+Due times live in ``instances.next_timer_due`` (and per timer in ``timers``), kept
+up to date by every save. ``fire_due_timers`` is the sweep the embedded timer
+loop, the CLI and the RQ worker call; ``fire_instance_timers`` is one instance's
+step, for a job enqueued at one due time.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.cases import incidents, workflows
+from engine.cases.step import Step
+from engine.storage.models import Instance, InstanceStatus
+from engine.storage.models._types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did: instances stepped, timers fired, instances that failed, skipped (locked)."""
+
+    instances: int = 0
+    fired: int = 0
+    failed: list[int] = field(default_factory=list)
+    skipped: int = 0
+
+
+def fire_instance_timers(session: Session, instance_id: int, now: datetime | None = None, *,
+                         worker: str | None = None, skip_locked: bool = False) -> int | None:
+    """Fire one instance's due timers inside the caller's transaction; returns how many fired.
+
+    Idempotent: an instance whose timers already fired (or that is not running) fires nothing.
+    With ``skip_locked`` an instance another transaction holds returns None at once.
+    """
+    now = now or utcnow()
+    instance = workflows.lock_instance(session, instance_id, skip_locked=skip_locked)
+    if instance is None:
+        return None
+    if instance.status != InstanceStatus.RUNNING or instance.next_timer_due is None or instance.next_timer_due > now:
+        return 0
+    # saved even when nothing fired: that corrects a stale next_timer_due instead of finding it every sweep
+    with Step(session, instance, now, worker=worker) as step:
+        step.fire_due()
+    return step.fired
+
+
+def fire_due_timers(session: Session, now: datetime | None = None, *, limit: int = 500,
+                    worker: str | None = None) -> SweepReport:
+    """Fire every timer due at ``now``; commits once per instance.
+
+    Concurrency contract: safe to run from several processes at once. Each
+    instance is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and its due time
+    re-checked under the lock, so a timer fires exactly once and an instance
+    another sweeper holds is skipped. One broken instance never blocks the rest:
+    its step is rolled back, an incident is recorded on it, and it leaves the
+    sweep (status ``error``) until the incident is retried.
+    """
+    now = now or utcnow()
+    report = SweepReport()
+    candidates = session.scalars(select(Instance.id).where(
+        Instance.status == InstanceStatus.RUNNING, Instance.next_timer_due <= now)
+        .order_by(Instance.next_timer_due).limit(limit)).all()
+    session.rollback()  # end the read transaction: each instance gets its own
+    for instance_id in candidates:
+        try:
+            fired = fire_instance_timers(session, instance_id, now, worker=worker, skip_locked=True)
+            session.commit()
+        except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the sweep
+            session.rollback()
+            log.exception("timer sweep: instance %s failed", instance_id)
+            quarantine(session, instance_id, exc)
+            report.failed.append(instance_id)
+            continue
+        if fired is None:
+            report.skipped += 1
+        elif fired:
+            report.instances += 1
+            report.fired += fired
+    return report
+
+
+def quarantine(session: Session, instance_id: int, exc: Exception) -> None:
+    """Record an incident on an instance whose timer step failed, take it out of the sweep; commits."""
+    try:
+        instance = workflows.lock_instance(session, instance_id)
+        instance.status = InstanceStatus.ERROR
+        incidents.open_incident(session, instance_id, "timer", exc)
+        session.commit()
+    except Exception:  # noqa: BLE001
+        session.rollback()
+        log.exception("timer sweep: could not record the incident of instance %s", instance_id)

@@ -1,0 +1,67 @@
+"""The embedded default's scheduler: a loop that starts scheduled processes, fires due timers,
+records deadline-near notices and delivers the outbox.
+
+Production runs the same services from RQ jobs instead (``worker.jobs``);
+nothing here is needed there. A timer fires at most ``interval`` seconds late, and the loop
+survives errors in a sweep.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from engine import (
+    Settings,
+    SweepReport,
+    deliver_due_messages,
+    fire_due_timers,
+    notice_due_soon,
+    start_due_schedules,
+    transport_for,
+)
+
+log = logging.getLogger(__name__)
+
+
+class TimerLoop:
+    """Sweeps due timers with its own sessions, in the calling thread or a daemon thread."""
+
+    def __init__(self, session_factory, settings: Settings,
+                 on_report: Callable[[SweepReport], object] | None = None, mailer=None):
+        self.session_factory = session_factory
+        self.mailer = mailer or transport_for(settings)
+        self.interval = settings.sweep_interval
+        self.on_report = on_report
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def sweep(self) -> SweepReport:
+        """Start due scheduled processes, fire due timers, notice near deadlines, deliver mail."""
+        with self.session_factory() as session:
+            start_due_schedules(session, datetime.now(UTC))
+            report = fire_due_timers(session, datetime.now(UTC), worker="timer-loop")
+            notice_due_soon(session, datetime.now(UTC))
+            deliver_due_messages(session, self.mailer, datetime.now(UTC))
+        if self.on_report:
+            self.on_report(report)
+        return report
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sweep()
+            except Exception:  # noqa: BLE001 - the loop must outlive a bad sweep (e.g. database restart)
+                log.exception("timer sweep failed")
+            self._stop.wait(self.interval)
+
+    def start(self) -> threading.Thread:
+        self._thread = threading.Thread(target=self.run_forever, name="timer-loop", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
