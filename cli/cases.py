@@ -52,6 +52,29 @@ def complete(ctx, task_id, data, user):
 
 
 @main.command()
+@click.argument("case_no")
+@click.option("--reason", required=True, help="Why the case is cancelled (kept on its timeline)")
+@click.option("--user", default="cli")
+@click.pass_context
+def cancel(ctx, case_no, reason, user):
+    """Cancel a running case: its open tasks and timers go away."""
+    from engine import Instance, NotFound, cancel_instance
+
+    with open_session(ctx) as session:
+        try:
+            case = session.scalars(select(Instance).where(Instance.case_no == case_no)).one_or_none()
+            if case is None:
+                raise NotFound(f"no case {case_no}")
+            cancel_instance(session, case.id, user=user, reason=reason)
+            session.commit()
+            after_commit(ctx, session)
+        except EngineError as exc:
+            session.rollback()
+            fail(exc)
+        click.echo(f"{case.case_no}: cancelled ({reason})")
+
+
+@main.command()
 @click.option("--property", "property_code", default=None)
 @click.option("--status", default=None)
 @click.option("--limit", default=50)

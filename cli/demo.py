@@ -47,7 +47,8 @@ OWNER_USER = ("owner", "流程负责人")  # edits the diagrams (a process owner
 # a plan for a process that is not deployed is skipped. ``claim`` leaves the next task of
 # that role claimed. NOW and TODAY stand for the time and date the demo is seeded.
 NOW, TODAY = "@now", "@today"
-_CLASSIFY = {"validity": "valid", "urgency": "medium", "analysis": "现场核实属实", "reply_content": "已安排相关部门处理"}
+_CLASSIFY = {"validity": "valid", "urgency": "medium", "analysis": "现场核实属实",
+             "reply_content": "已安排相关部门处理"}
 _REPAIR = {"contact_phone": "13900002222", "safety_risk": False, "channel": "hotline", "source": "resident"}
 DEMO_CASES: dict[str, list[dict]] = {
     "complaint": [

@@ -6,7 +6,7 @@ environment, and nothing reads configuration at import time.
 
 The whole list (the README's Production section explains each):
 
-``DATABASE_URL``   the database (default: the embedded SQLite file; see ``engine.db``)
+``DATABASE_URL``   the database (default: the embedded SQLite file; see ``engine.storage.database``)
 ``REDIS_URL``      Redis for the RQ queues; unset means the embedded default (in-process timer loop)
 ``SMTP_URL``       ``smtp://user:password@host:587`` (STARTTLS when offered) or ``smtps://…:465``;
                    unset means development: mail stays in the outbox and goes to the log
@@ -50,5 +50,6 @@ class Settings:
         if log_format not in ("json", "text"):
             raise ValueError(f"LOG_FORMAT must be 'json' or 'text', not {log_format!r}")
         return cls(database_url=get("DATABASE_URL"), redis_url=get("REDIS_URL"), smtp_url=get("SMTP_URL"),
-                   mail_from=get("MAIL_FROM") or cls.mail_from, public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
+                   mail_from=get("MAIL_FROM") or cls.mail_from,
+                   public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
                    sweep_interval=int(interval), log_format=log_format, log_level=(get("LOG_LEVEL") or "INFO").upper())

@@ -73,7 +73,7 @@ def write_di(root) -> None:
             _bounds(shape, node.x, node.y, w, h)
             if node.id in layout.labels:
                 _bounds(etree.SubElement(shape, f"{{{DI}}}BPMNLabel"), *layout.labels[node.id])
-        for fid, _, _, name in layout.flows:
+        for fid, _, _, _name in layout.flows:
             edge = etree.SubElement(plane, f"{{{DI}}}BPMNEdge", id=f"{fid}_di", bpmnElement=fid)
             points = layout.edges[fid]
             for x, y in points:

@@ -40,7 +40,8 @@ def compiled(catalog) -> bytes:
 def main() -> int:
     template = read_po(io.BytesIO(extract()))
     catalog = read_po(PO.open("rb"), locale="zh") if PO.exists() else None
-    missing = [m.id for m in template if m.id and (catalog is None or not (catalog.get(m.id) and catalog.get(m.id).string))]
+    missing = [m.id for m in template
+               if m.id and (catalog is None or not (catalog.get(m.id) and catalog.get(m.id).string))]
     if "--check" in sys.argv:
         stale = not MO.exists() or MO.read_bytes() != compiled(catalog)
         for msgid in missing:

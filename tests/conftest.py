@@ -116,9 +116,10 @@ def web_config(db_engine, tmp_path):
     }
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch):
-    """Argon2id with the smallest cost: web tests sign in often; the hashing itself is tested in test_inbox."""
+    """Argon2id with the smallest cost in every test (a real hash costs ~50 ms); test_tasks__inbox checks the
+    stored hash is Argon2id, and processes the tests start (the demo, the servers) hash for real."""
     from argon2 import PasswordHasher
 
     from engine.org import staff

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from cli import main as pflow
 from engine import (
     AuditEvent,
-    AuditKind,
     Conflict,
     HumanTask,
     Incident,

@@ -41,7 +41,8 @@ def _case(as_user):
 
 def test_case_page_shows_diagram_states_and_timeline(session, as_user):
     fd = _case(as_user)
-    case = session.scalars(select(Instance)).one(); session.commit()
+    case = session.scalars(select(Instance)).one()
+    session.commit()
     page = fd.get(f"/cases/{case.id}").get_data(as_text=True)
     assert case.case_no in page and "前台小王 登记了案件" in page
     url = re.search(r'data-xml-url="([^"]+)"', page).group(1)
@@ -57,7 +58,8 @@ def test_case_page_shows_diagram_states_and_timeline(session, as_user):
 
 def test_comments_and_attachments(session, as_user, app):
     fd = _case(as_user)
-    case = session.scalars(select(Instance)).one(); session.commit()
+    case = session.scalars(select(Instance)).one()
+    session.commit()
     fd.post(f"/cases/{case.id}/comments", data={"text": "业主<b>下午</b>在家"})
     page = fd.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "业主&lt;b&gt;下午&lt;/b&gt;在家" in page

@@ -33,7 +33,8 @@ def test_form_is_rendered_from_the_schema(session, as_user):
 
 def test_invalid_input_shows_errors_in_place_and_saves_nothing(session, as_user):
     case, task = open_task(session)
-    events = session.scalar(select(func.count()).select_from(AuditEvent)); session.commit()
+    events = session.scalar(select(func.count()).select_from(AuditEvent))
+    session.commit()
     response = as_user("fd1").post(f"/tasks/{task.id}", data={"urgency": "", "content": "x", "items": "abc"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400

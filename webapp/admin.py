@@ -36,7 +36,8 @@ def index():
     if redis is not None and figures.redis_error is None:
         workers = operations.workers(redis)
     ids = {i.instance_id for i in figures.incidents}
-    case_nos = dict(session.execute(select(Instance.id, Instance.case_no).where(Instance.id.in_(ids))).all()) if ids else {}
+    case_nos = (dict(session.execute(select(Instance.id, Instance.case_no).where(Instance.id.in_(ids))).all())
+                if ids else {})
     return render_template("admin/index.html", figures=figures, workers=workers, redis=redis is not None,
                            case_nos=case_nos)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from lxml import etree
 
-NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
-
 from .display import role_label
+
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 
 _XML = etree.XMLParser(resolve_entities=False, no_network=True)
 FACTS = {  # engine.versiondiff's fact names

@@ -23,7 +23,8 @@ LONG_TEXT = 200
 class Field:
     name: str
     title: str
-    kind: str  # text | textarea | date | datetime | email | number | integer | select | checkbox | multi | lines | table
+    # text | textarea | date | datetime | email | number | integer | select | checkbox | multi | lines | table
+    kind: str
     required: bool
     description: str = ""
     options: list[tuple[Any, str]] = field(default_factory=list)

@@ -76,7 +76,7 @@ def index():
         AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED).distinct())) if ids else set()
     notices = notices_for(session, user, now - NOTICE_DAYS)
     workable = {row.id for row in page.rows if row.assignee == user.username or row.lane in my_lanes(row.property_id)}
-    return render_template("inbox/index.html", page=page, query=query, summaries=summaries, escalated=escalated, props=props,
-                           process_names=names, process_keys=process_keys, tasks=tasks, now=now, workable=workable,
-                           notices=notices,
+    return render_template("inbox/index.html", page=page, query=query, summaries=summaries, escalated=escalated,
+                           props=props, process_names=names, process_keys=process_keys, tasks=tasks, now=now,
+                           workable=workable, notices=notices,
                            supervisor=user.is_hq or any(a.role in SUPERVISORS for a in user.roles))

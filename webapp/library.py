@@ -106,7 +106,8 @@ def edit(key: str):
         "saving": _("Validating and saving…"), "saved": _("Saved as version %(n)s."),
         "unchanged": _("Nothing changed: these files are version %(n)s."),
         "not_saved": _("Nothing was saved: fix the problems below (your edits are still here)."),
-        "problems": _("%(n)s problem(s)"), "failed": _("Saving failed"), "load_failed": _("The files could not be loaded"),
+        "problems": _("%(n)s problem(s)"), "failed": _("Saving failed"),
+        "load_failed": _("The files could not be loaded"),
         "not_json": _("Not valid JSON:"), "remove_file": _("Remove %(file)s from the package"),
         "bad_name": _("Use letters, digits, _ . - and a name not taken yet."),
     }

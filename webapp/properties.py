@@ -170,10 +170,12 @@ def roles(code: str):
     try:
         if request.form.get("action") == "revoke":
             revoke(session, user, prop, role)
-            message = _("%(user)s no longer holds %(role)s at %(code)s.", user=user.display_name, role=role_label(role), code=code)
+            message = _("%(user)s no longer holds %(role)s at %(code)s.", user=user.display_name,
+                        role=role_label(role), code=code)
         else:
             grant(session, user, prop, role)
-            message = _("%(user)s now holds %(role)s at %(code)s.", user=user.display_name, role=role_label(role), code=code)
+            message = _("%(user)s now holds %(role)s at %(code)s.", user=user.display_name, role=role_label(role),
+                        code=code)
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from engine.messages import notifications
@@ -12,7 +12,7 @@ from engine.storage.models import AuditEvent, AuditKind
 from engine.storage.models._types import utcnow
 
 # Built once: a statement with bound parameters skips SQLAlchemy's per-call compile-cache work.
-_INSERT = insert(AuditEvent.__table__)
+_INSERT = insert(cast(Table, AuditEvent.__table__))
 
 
 def record(session: Session, instance_id: int, kind: AuditKind, *, actor: str | None = None,

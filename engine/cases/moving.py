@@ -106,7 +106,8 @@ def _diffs(workflow, new_version) -> tuple[list[str], list[tuple]]:
     return list(dict.fromkeys(reasons)), plan
 
 
-def check_cases(session: Session, version: ProcessVersion, instance_ids: Iterable[int] | None = None) -> list[CaseCheck]:
+def check_cases(session: Session, version: ProcessVersion,
+                instance_ids: Iterable[int] | None = None) -> list[CaseCheck]:
     """Dry run: whether each case can move to ``version`` and why not. Changes nothing.
 
     ``instance_ids`` None means every running case of the process not on ``version`` yet.
@@ -181,7 +182,7 @@ def migrate_cases(session: Session, version: ProcessVersion, instance_ids: Itera
 
 def _migrate_locked(session: Session, instance: Instance, version: ProcessVersion, user: str,
                     now: datetime) -> Instance:
-    reasons = _basic_refusal(instance, version)
+    reasons: tuple[str, ...] | list[str] = _basic_refusal(instance, version)
     old = workflows.version_of(session, instance)
     with Step(session, instance, now) as step:
         workflow = step.workflow

@@ -51,8 +51,8 @@ def case_progress(session: Session, instance: Instance) -> list[DiagramProgress]
             standing = _standing(task)
             if standing is None:
                 continue
-            by_element = states.setdefault(task.workflow.spec.name, {})
-            if _RANK[standing] > _RANK.get(by_element.get(element), -1):
+            by_element = states.setdefault(str(task.workflow.spec.name), {})
+            if _RANK[standing] > _RANK.get(by_element.get(element) or "", -1):
                 by_element[element] = standing
     result = []
     for process_id in [spec.name, *sorted(p for p in states if p != spec.name)]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.cases import impartiality
@@ -183,7 +184,7 @@ def apply(session: Session, instance: Instance, before: Snapshot | None, after: 
 
 
 # Built once, executed with parameters: on every step's path.
-_tasks, _timers = HumanTask.__table__, Timer.__table__
+_tasks, _timers = cast(Table, HumanTask.__table__), cast(Table, Timer.__table__)
 _TASK_ROWS = select(_tasks.c.id, _tasks.c.due_at, _tasks.c.title, _tasks.c.lane, _tasks.c.form,
                     _tasks.c.excluded_users).where(
     _tasks.c.instance_id == bindparam("instance_id"))

@@ -3,7 +3,7 @@
 SpiffWorkflow's stock serializer embeds the whole process spec in every saved
 instance (more than half of its size). ``SpeclessWorkflowConverter`` leaves the
 specs out on save and takes the already-built spec objects on load. It relies on
-SpiffWorkflow 3.2.0 internals (pinned); ``tests/test_serialization.py`` round-trips
+SpiffWorkflow 3.2.0 internals (pinned); ``tests/test_cases__state.py`` round-trips
 workflows to keep that honest.
 """
 from __future__ import annotations

@@ -73,13 +73,12 @@ class Step:
         self.waiting = projection.waiting_timers(self.workflow)
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             workflows.forget(self.instance.id)
             requests.reset()
-            return False
+            return
         self._finish()
-        return False
 
     def fire_due(self) -> bool:
         """Fire the timers due at ``now`` and run on; False if none was due."""

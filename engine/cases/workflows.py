@@ -14,9 +14,10 @@ write simply misses.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -54,13 +55,17 @@ def _locking(session: Session, query, skip_locked: bool = False):
     return query
 
 
-def lock_instance(session: Session, instance_id: int, *, skip_locked: bool = False) -> Instance | None:
-    """The instance row, locked for this transaction; None if ``skip_locked`` and another holds it."""
-    query = _locking(session, _BY_ID, skip_locked)
-    instance = session.scalars(query, {"instance_id": instance_id}).one_or_none()
-    if instance is None and not skip_locked:
+def lock_instance(session: Session, instance_id: int) -> Instance:
+    """The instance row, locked for this transaction (waiting for another holder); ``NotFound`` if there is none."""
+    instance = session.scalars(_locking(session, _BY_ID), {"instance_id": instance_id}).one_or_none()
+    if instance is None:
         raise NotFound(f"no instance {instance_id}")
     return instance
+
+
+def try_lock_instance(session: Session, instance_id: int) -> Instance | None:
+    """The instance row, locked for this transaction; None at once if another transaction holds it (or it is gone)."""
+    return session.scalars(_locking(session, _BY_ID, skip_locked=True), {"instance_id": instance_id}).one_or_none()
 
 
 def lock_instances(session: Session, instance_ids: list[int]) -> list[Instance]:
@@ -91,6 +96,7 @@ def load_workflow(session: Session, instance: Instance):
     """
     hit = _cache.pop(instance.id)
     prop = instance.property  # loaded with the instance by the lock query
+    workflow: Any
     if hit is not None and hit[0] == instance.state:
         workflow = hit[1]
     else:
@@ -133,7 +139,7 @@ def save(session: Session, instance: Instance, workflow, now: datetime, *, new: 
 
 
 _STEP_COLUMNS = ("state", "updated_at", "status", "current_step", "next_timer_due", "ended_at", "version_id")
-_instances = Instance.__table__
+_instances = cast(Table, Instance.__table__)
 _UPDATE = (update(_instances)
            .where(_instances.c.id == bindparam("b_id"), _instances.c.lock_version == bindparam("b_version"))
            .values(lock_version=bindparam("b_next"), **{c: bindparam(c) for c in _STEP_COLUMNS}))

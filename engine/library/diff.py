@@ -164,7 +164,8 @@ def _diff_form(path: str, before: str, after: str) -> list[Change]:
         elif name not in new_props:
             changes.append(Change("removed", path, name, label))
         else:
-            a, b = dict(old_props[name], required=name in old_required), dict(new_props[name], required=name in new_required)
+            a = dict(old_props[name], required=name in old_required)
+            b = dict(new_props[name], required=name in new_required)
             details = tuple(f"{k}: {_short(a.get(k))} → {_short(b.get(k))}" for k in sorted(set(a) | set(b))
                             if a.get(k) != b.get(k))
             if details:

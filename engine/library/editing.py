@@ -12,6 +12,7 @@ message. Nothing is stored when anything is wrong.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,19 +31,20 @@ def _bytes(content: str | bytes) -> bytes:
 
 def _start_form(manifest: str | bytes | None) -> str | None:
     try:
-        start = json.loads(manifest).get("start_form")
+        start = json.loads(manifest or b"").get("start_form")
     except (TypeError, ValueError, AttributeError):
         return None
     return start if isinstance(start, str) else None
 
 
-def _forms_of(files: dict[str, str | bytes]) -> set[str]:
+def _forms_of(files: Mapping[str, str | bytes]) -> set[str]:
     """Forms a set of files names: its diagrams' task forms and its manifest's start form."""
     named = {form for path, text in files.items() if path.endswith(".bpmn") for form in referenced_forms(_bytes(text))}
-    return named | ({_start_form(files[MANIFEST])} - {None} if MANIFEST in files else set())
+    start = _start_form(files[MANIFEST]) if MANIFEST in files else None
+    return named | ({start} if start else set())
 
 
-def _called_forms(files: dict[str, str | bytes]) -> set[str]:
+def _called_forms(files: Mapping[str, str | bytes]) -> set[str]:
     """Forms named by the bundled (called) packages."""
     called = {p: t for p, t in files.items() if p.startswith(CALLS)}
     forms = {form for path, text in called.items() if path.endswith(".bpmn") for form in referenced_forms(_bytes(text))}
@@ -56,7 +58,7 @@ def editable_files(files: dict[str, str]) -> dict[str, str]:
     return {p: t for p, t in own.items() if p not in only_called}
 
 
-def bundled_resolver(session: Session, files: dict[str, str | bytes]):
+def bundled_resolver(session: Session, files: Mapping[str, str | bytes]):
     """A resolver returning each called package as ``files`` bundle it, else its latest stored version."""
     def resolve(key: str) -> ProcessPackage:
         prefix = f"{CALLS}{key}/"

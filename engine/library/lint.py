@@ -15,6 +15,7 @@ from lxml import etree
 
 from engine.exceptions import Problem
 from engine.library.extensions import ESCALATES, FORM_PROPERTY, SPIFF_NS
+from engine.scripting.sandbox import check_restricted
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
@@ -38,33 +39,21 @@ DMN_HIT_POLICIES = {"UNIQUE", "FIRST", "COLLECT"}  # others silently behave like
 _QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # Spiff's own `?` substitution
 
 
-def _restricted_checker():
-    try:
-        from engine.scripting.sandbox import check_restricted
-    except ImportError:
-        return None
-    return check_restricted
-
-
 def check_python(source: str, mode: str) -> str | None:
     """Why ``source`` is refused as Python in ``mode`` ('exec' or 'eval'), or None when it is fine.
 
-    Uses ``scripting.check_restricted`` (RestrictedPython) when that module exists, else ``ast.parse``.
+    Compiled as the sandbox will run it (``engine.scripting.sandbox``: RestrictedPython).
     """
     if mode == "eval" and not source.strip():
         return "is empty"
-    checker = _restricted_checker()
     try:
-        if checker is not None:
-            error = checker(source, mode)
-            if error is None and mode == "exec" and any(  # compiles, but can only fail when run
-                    isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(ast.parse(source))):
-                error = "import statements are not allowed in restricted scripts"
-            return error
-        ast.parse(source.lstrip(" \t") if mode == "eval" else source, mode=mode)
+        error = check_restricted(source, mode)
+        if error is None and mode == "exec" and any(  # compiles, but can only fail when run
+                isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(ast.parse(source))):
+            error = "import statements are not allowed in restricted scripts"
+        return error
     except SyntaxError as exc:
         return f"{exc.msg} (line {exc.lineno})"
-    return None
 
 
 def local(element) -> str:

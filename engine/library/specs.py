@@ -60,9 +60,3 @@ def specs_for(version) -> tuple:
 def remember(content_hash: str, process_id: str, built: tuple) -> None:
     """Seed the cache with specs just built by validation (saves a second parse)."""
     _cache.put(content_hash + ":" + process_id, built)
-
-
-def forget_all() -> None:
-    """Empty both caches (tests that reuse version ids on a fresh database)."""
-    _cache.clear()
-    _versions.clear()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
@@ -71,7 +72,8 @@ def validate_package(package: ProcessPackage) -> ParsedPackage:
             decision_file[first.get("id")] = path
     if package.process_id not in process_file and len(bpmn) == len(package.diagram_files()):
         problems.append(Problem(MANIFEST, None, f"process_id {package.process_id} names no process in the "
-                                                f"package's BPMN files (found: {', '.join(sorted(process_file)) or 'none'})"))
+                                                f"package's BPMN files (found: "
+                                                f"{', '.join(sorted(process_file)) or 'none'})"))
     bad_dmn = set()  # DMN files with problems: Spiff's errors on them would only repeat (or garble) ours
     for path in dmn_ns:
         if found := lint.lint_dmn(path, dmn[path], dmn_ns[path]):
@@ -82,7 +84,8 @@ def validate_package(package: ProcessPackage) -> ParsedPackage:
     for path, root in bpmn.items():
         references = lint.lint_references(path, root) + _resolve(path, root, process_file, decision_file)
         blocked.update(_processes_of(root, references, bad_decisions))
-        problems += references + lint.lint_python(path, root) + lint.lint_lanes(path, root) + lint.lint_flags(path, root)
+        problems += references + lint.lint_python(path, root) + lint.lint_lanes(path, root)
+        problems += lint.lint_flags(path, root)
         problems += [Problem(path, element, error) for element, name in lint.referenced_forms(root)
                      if (error := lint.form_problem(name, files))]
     problems += _other_json(package, bpmn.values())
@@ -211,7 +214,7 @@ def _id_at_line(root, line: int, nearest: bool) -> str | None:
     return None
 
 
-def _from_spiff(exc: Exception, path: str) -> Problem:
+def _from_spiff(exc: Any, path: str) -> Problem:
     """A Spiff ValidationException (or any parser error) as a Problem of the file it concerns."""
     message = str(exc.args[0]) if exc.args else type(exc).__name__
     notes = [n for n in getattr(exc, "notes", []) if n]

@@ -48,6 +48,7 @@ class SmtpMailer:
         message["Message-ID"] = make_msgid(domain=parseaddr(self.sender)[1].rpartition("@")[2] or None)
         message.set_content(body)
         try:
+            smtp: smtplib.SMTP
             if self.tls:
                 smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
                                         context=ssl.create_default_context())

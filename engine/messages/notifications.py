@@ -20,7 +20,7 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from engine.library import specs
@@ -61,8 +61,8 @@ _TEXT = {
 def on_event(session: Session, instance_id: int, kind: AuditKind, *, actor: str | None, task_id: str | None,
              title: str | None, data: dict, at: datetime) -> list[int]:
     """Write the outbox messages an audit event calls for; returns their ids."""
-    instance = session.get(Instance, instance_id)
-    prop = session.get(Property, instance.property_id)
+    instance = session.get_one(Instance, instance_id)
+    prop = session.get_one(Property, instance.property_id)
     if kind == AuditKind.NOTIFIED:
         users = recipients(session, instance, str(data.get("to", "")))
     elif kind == AuditKind.ESCALATED:
@@ -95,7 +95,7 @@ def recipients(session: Session, instance: Instance, to: str) -> list[User]:
     if to in ROLES:
         holds = select(RoleAssignment.user_id).where(
             RoleAssignment.property_id == instance.property_id, RoleAssignment.role == to)
-        condition = User.id.in_(holds)
+        condition: ColumnElement[bool] = User.id.in_(holds)
         if to == "hq":
             condition = or_(condition, User.is_hq.is_(True))
         return list(session.scalars(active.where(condition).order_by(User.username)))

@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from engine.messages.mail import MailError
@@ -46,10 +47,10 @@ def add(session: Session, *, kind: str, address: str, subject: str, body: str, i
         task_id: str | None = None, username: str | None = None, now: datetime | None = None) -> int:
     """Write one message in the caller's transaction; its id is noted for the queue."""
     now = now or utcnow()
-    message_id = session.connection().execute(insert(OutboxMessage.__table__).values(
+    message_id = session.connection().execute(insert(cast(Table, OutboxMessage.__table__)).values(
         instance_id=instance_id, task_id=task_id, kind=kind, username=username, address=address,
         subject=subject[:300], body=body, status=OutboxStatus.PENDING.value, attempts=0, created_at=now,
-        next_attempt_at=now).returning(OutboxMessage.__table__.c.id)).scalar_one()
+        next_attempt_at=now).returning(cast(Table, OutboxMessage.__table__).c.id)).scalar_one()
     followups.note_mail(session, message_id)
     return message_id
 

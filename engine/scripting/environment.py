@@ -21,7 +21,8 @@ _engines: LockedLRU[tuple, object] = LockedLRU(1024)
 
 
 def script_helpers(calendar: WorkCalendar, now: Callable[[], datetime] | None = None) -> dict[str, Callable]:
-    """Functions diagrams call: ``working_days(n)``, ``hours_from_now(h)``, ``hours_after(when, h)``, ``is_working_day(day)``.
+    """Functions diagrams call: ``working_days(n)``, ``hours_from_now(h)``, ``hours_after(when, h)``,
+    ``is_working_day(day)``.
 
     ``hours_after`` adds ``h`` hours (negative: before) to an ISO time a form gave, a naive
     one read in the calendar's timezone: "announce 24 hours before ``start_at``".

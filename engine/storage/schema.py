@@ -1,4 +1,4 @@
-"""The database schema: Alembic migrations (``alembic/versions``) run from code by the CLI, the web app and the tests."""
+"""The database schema: Alembic migrations (``alembic/versions``), run from code by the CLI, the web app, the tests."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from engine.cases import history
@@ -26,7 +27,7 @@ def _set(session: Session, task_id: str, assignee: str | None, *, expect, by: st
     stmt = update(HumanTask).where(HumanTask.id == task_id)
     if expect is not None:
         stmt = stmt.where(expect)
-    if session.execute(stmt.values(assignee=assignee)).rowcount != 1:
+    if cast(CursorResult, session.execute(stmt.values(assignee=assignee))).rowcount != 1:
         session.refresh(row)
         if row.assignee:
             raise Conflict(f"task '{row.title}' is held by {row.assignee}", code="task_held", title=row.title,

@@ -104,7 +104,7 @@ def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> Inb
             AuditEvent.task_name == HumanTask.task_name).exists())
     if query.search:
         where.append(HumanTask.search_text.contains(query.search.strip(), autoescape=True))
-    total = session.scalar(select(func.count()).select_from(HumanTask).where(*where))
+    total = session.scalar(select(func.count()).select_from(HumanTask).where(*where)) or 0
     page = max(1, query.page)
     rows = session.scalars(select(HumanTask).where(*where)
                            .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)

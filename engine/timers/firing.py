@@ -40,7 +40,8 @@ def fire_instance_timers(session: Session, instance_id: int, now: datetime | Non
     With ``skip_locked`` an instance another transaction holds returns None at once.
     """
     now = now or utcnow()
-    instance = workflows.lock_instance(session, instance_id, skip_locked=skip_locked)
+    instance = (workflows.try_lock_instance(session, instance_id) if skip_locked
+                else workflows.lock_instance(session, instance_id))
     if instance is None:
         return None
     if instance.status != InstanceStatus.RUNNING or instance.next_timer_due is None or instance.next_timer_due > now:

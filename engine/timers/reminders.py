@@ -22,6 +22,8 @@ from engine.tasks.inbox import DUE_SOON
 
 
 def _near(task: HumanTask, now: datetime) -> bool:
+    if task.due_at is None:
+        return False
     left = task.due_at - now
     return left <= min(DUE_SOON, (task.due_at - task.created_at) / 4)
 
@@ -45,7 +47,7 @@ def notice_due_soon(session: Session, now: datetime | None = None) -> int:
     session.rollback()
     count = 0
     for instance_id in by_instance:
-        instance = workflows.lock_instance(session, instance_id, skip_locked=True)
+        instance = workflows.try_lock_instance(session, instance_id)
         if instance is None or instance.status != InstanceStatus.RUNNING:
             session.rollback()
             continue
@@ -55,7 +57,7 @@ def notice_due_soon(session: Session, now: datetime | None = None) -> int:
         noticed = _noticed(session, (t.id for t in wanted))
         tz = ZoneInfo(instance.property.timezone or "Asia/Shanghai")
         for task in wanted:
-            if task.id in noticed:
+            if task.id in noticed or task.due_at is None:
                 continue
             to = f"user:{task.assignee}" if task.assignee else (task.lane or "")
             history.record(session, instance_id, AuditKind.NOTIFIED, task_id=task.id, task_name=task.task_name,

@@ -74,7 +74,7 @@ def start_due_schedules(session: Session, now: datetime | None = None) -> list[I
         .join(Property, Property.id == Deployment.property_id)
         .join(Process, Process.id == Deployment.process_id)).all()
     due = []
-    for dep, version, prop, process in rows:
+    for _deployment, version, prop, process in rows:
         schedule = (version.manifest or {}).get("schedule")
         if not schedule or not schedule.get("cron"):
             continue

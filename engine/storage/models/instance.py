@@ -76,7 +76,8 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assignee: Mapped[str | None] = mapped_column(String(120))
-    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # case number, resident, building/room
+    # case number, resident, building/room
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     # users the case's data excludes from this task (impartiality), as ",name,name," ('' for none)
     excluded_users: Mapped[str] = mapped_column(Text, default="", server_default="")
 

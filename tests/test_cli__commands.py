@@ -62,6 +62,11 @@ def test_load_deploy_start_complete_fire(pflow, packages_dir):
         assert "fired 1 timer(s) on 1 case(s)" in pflow("timers", "fire")
         assert "超时跟进" in pflow("instances", "--status", "running")
         assert "cs_supervisor" in pflow("tasks", "--lane", "cs_supervisor")
+        case_no = re.search(r"SR20261123-\d+", out).group(0) if (out := pflow("instances")) else ""
+        assert f"{case_no}: cancelled (住户撤回)" in pflow("cancel", case_no, "--reason", "住户撤回")
+        assert "0 open task(s)" in pflow("tasks", "--property", "P001")
+        assert "already cancelled" in pflow("cancel", case_no, "--reason", "again", code=1)
+        assert "no case XX-1" in pflow("cancel", "XX-1", "--reason", "x", code=1)
 
 
 def test_migrate_dry_run_then_move_with_a_summary(pflow, packages_dir, tmp_path):

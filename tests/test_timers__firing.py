@@ -112,7 +112,7 @@ def test_non_interrupting_reminder_keeps_the_task_open(session, deployed, packag
 
 def test_one_broken_instance_does_not_block_the_sweep(session, deployed, monkeypatch):
     with time_machine.travel(T0, tick=False) as clock:
-        good, bad, other = _case(session), _case(session), _case(session)
+        _good, bad, _other = _case(session), _case(session), _case(session)
         real_load = workflows.load_workflow
 
         def flaky_load(s, instance):
