@@ -1,7 +1,7 @@
 """回访 (processes/callback), called from a complaint: method by case, A/B/C, 返单 until satisfied, unreachable residents."""
 import pytest
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
-from test_process_complaint import CALLBACK_A, VERIFIED, at_handler, handled
+from test_processes__complaint import CALLBACK_A, VERIFIED, at_handler, handled
 
 from engine import InstanceStatus, get_property, set_parameter
 

@@ -5,7 +5,7 @@ and the resident is told the progress. Timers fire from the database's due times
 """
 import pytest
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
-from test_process_complaint import CONFIRM, SOLVED, VERIFIED, at_handler, classification, handled, registered
+from test_processes__complaint import CONFIRM, SOLVED, VERIFIED, at_handler, classification, handled, registered
 
 from engine import InstanceStatus
 

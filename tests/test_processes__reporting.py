@@ -3,8 +3,8 @@ from datetime import UTC, datetime
 
 import pytest
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
-from test_process_complaint import COMPLAINT
-from test_process_repair import REPORT
+from test_processes__complaint import COMPLAINT
+from test_processes__repair import REPORT
 
 from engine import InstanceStatus, start_due_schedules
 

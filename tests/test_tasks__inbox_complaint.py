@@ -1,7 +1,7 @@
 """The inbox on the real complaint: who is excluded never sees the task; escalations and notices reach supervisors."""
 import pytest
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
-from test_process_complaint import at_handler
+from test_processes__complaint import at_handler
 
 from engine import InboxQuery, NotAllowed, claim, create_user, inbox, notices_for
 
