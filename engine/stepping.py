@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.exceptions import WorkflowException
 
-from . import audit, linked_cases, notices, projection
+from . import audit, linked_cases, notices, overdue_on_arrival, projection
 from .models import AuditKind, Instance, InstanceStatus, TimerFiring
 from .packages import ESCALATES
 
@@ -44,6 +44,7 @@ def run_engine(session: Session, instance: Instance, workflow, now: datetime,
     A failing script does not raise: the instance goes to ``error`` with an open
     incident naming the task, and the state up to the failure is kept.
     """
+    started = overdue_on_arrival.clock()
     try:
         for _ in range(_MAX_ROUNDS):
             workflow.do_engine_steps()
@@ -58,6 +59,8 @@ def run_engine(session: Session, instance: Instance, workflow, now: datetime,
     for notice in notices.drain():
         audit.record(session, instance.id, AuditKind.NOTIFIED, at=now, data=notice)
     after = projection.snapshot(workflow)
+    waiting = waiting + overdue_on_arrival.fired_on_arrival(session, instance.id, workflow, started,
+                                                            {t.id for t in waiting})
     fired = record_firings(session, instance, workflow, now, waiting, after, worker)
     linked_cases.open_requested(session, instance, workflow, now, linked_cases.take())
     return StepResult(fired, after)

@@ -93,7 +93,11 @@ class WorkCalendar:
 
 
 def script_helpers(calendar: WorkCalendar, now: Callable[[], datetime] | None = None) -> dict[str, Callable]:
-    """Functions diagrams call: ``working_days(n)``, ``hours_from_now(h)``, ``hours_after(when, h)``, ``is_working_day(day)``.
+    """Functions diagrams call: ``working_days(n)``, ``working_days_after(when, n)``, ``hours_from_now(h)``,
+    ``hours_after(when, h)``, ``is_working_day(day)``.
+
+    ``working_days_after`` counts from an ISO time a form gave (a complaint's receipt),
+    not from now; a naive one is read in the calendar's timezone.
 
     ``hours_after`` adds ``h`` hours (negative: before) to an ISO time a form gave, a naive
     one read in the calendar's timezone: "announce 24 hours before ``start_at``".
@@ -105,6 +109,10 @@ def script_helpers(calendar: WorkCalendar, now: Callable[[], datetime] | None = 
 
     def working_days(n):
         return calendar.add_working_days(clock(), int(n)).isoformat()
+
+    def working_days_after(when, n):
+        start = datetime.fromisoformat(str(when))
+        return calendar.add_working_days(start if start.tzinfo else start.replace(tzinfo=calendar.tz), int(n)).isoformat()
 
     def hours_from_now(h):
         return (clock().astimezone(calendar.tz) + timedelta(hours=float(h))).isoformat()
@@ -118,5 +126,5 @@ def script_helpers(calendar: WorkCalendar, now: Callable[[], datetime] | None = 
     def is_working_day(day):
         return calendar.is_working_day(_as_date(str(day)[:10]))
 
-    return {"working_days": working_days, "hours_from_now": hours_from_now, "hours_after": hours_after,
+    return {"working_days": working_days, "working_days_after": working_days_after, "hours_from_now": hours_from_now, "hours_after": hours_after,
             "is_working_day": is_working_day}

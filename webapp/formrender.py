@@ -199,6 +199,7 @@ _MESSAGES = [
     ("is greater than the maximum", _l("The value is too large.")),
     ("is not a 'date'", _l("Enter a date.")),
     ("is not a 'date-time'", _l("Enter a date and time.")),
+    ("is in the future", _l("This time may not be later than now.")),
     ("is not a 'email'", _l("Enter an e-mail address.")),
 ]
 
