@@ -1,7 +1,7 @@
 """客户投诉处理 (processes/complaint): every branch of the procedure, through the engine, persisted between steps."""
 import pytest
 
-from engine.exceptions import NotAllowed
+from engine.exceptions import FormInvalid, NotAllowed
 from engine.models import AuditKind, InstanceStatus
 from library import Case, at, clock, deploy_library, fast_validation  # noqa: F401 - fixtures
 
@@ -134,8 +134,9 @@ def test_major_complaint_reaches_the_manager_at_once_and_hq_after(session, libra
     assert case.notices("manager")[0].startswith("重大投诉")  # at once, when it is classified
     case.complete("organise_major", {"plan": "加强巡逻", "department": "security", "responsible_person": "保安队长"},
                   user="mgr1")
-    assert case.open() == {"report_hq", "dispatch"} and case.tasks()["report_hq"].lane == "hq"
-    case.complete("report_hq", {"hq_opinion": "同意处理方案,按期回访"}, user="hq1")
+    # reported to the company at the same time, which arranges the handling: dispatch waits for it (003 4.5.1)
+    assert case.open() == {"report_hq"} and case.tasks()["report_hq"].lane == "hq"
+    case.complete("report_hq", {"hq_opinion": "同意处理方案,按期回访", "hq_arranges": False}, user="hq1")
     case.complete("dispatch", {"dispatch_requirements": "夜间加岗"})
     handled(case, "handle_security")
     assert case.tasks()["verify_major"].lane == "manager"  # the manager verifies a major complaint
@@ -144,6 +145,30 @@ def test_major_complaint_reaches_the_manager_at_once_and_hq_after(session, libra
     assert visit.lane == "manager"
     case.complete("cb_visit", CALLBACK_A, user="mgr1")
     assert case.instance.status == InstanceStatus.COMPLETED
+
+
+def test_major_complaint_the_company_takes_over_goes_to_its_department(session, library):
+    case = classified(session, validity="major", category="security")
+    case.complete("organise_major", {"plan": "加强巡逻", "department": "security", "responsible_person": "保安队长"},
+                  user="mgr1")
+    with pytest.raises(FormInvalid):  # the company's own plan names its plan and department
+        case.complete("report_hq", {"hq_opinion": "公司处理", "hq_arranges": True}, user="hq1")
+    session.rollback()
+    case.complete("report_hq", {"hq_opinion": "公司处理", "hq_arranges": True, "hq_plan": "更换门禁系统",
+                                "hq_department": "engineering"}, user="hq1")
+    case.complete("dispatch", {"dispatch_requirements": "按公司方案"})
+    assert "handle_engineering" in case.open()
+
+
+def test_complaint_the_company_handled_is_verified_by_the_manager(session, library):
+    """003 4.6.2: 服务中心经理负责重大客户投诉或公司负责处理的客户投诉处理结果的跟踪验证."""
+    case = classified(session, cause="beyond_authority")
+    case.complete("plan_difficult", {"plan": "需开发商配合", "department": "engineering", "escalate_to_hq": True},
+                  user="mgr1")
+    case.complete("hq_plan", {"hq_plan": "公司协调开发商", "department": "engineering"}, user="hq1")
+    case.complete("dispatch", {"dispatch_requirements": "按公司方案处理"})
+    handled(case)
+    assert case.open() == {"verify_major"} and case.tasks()["verify_major"].lane == "manager"
 
 
 def test_beyond_authority_goes_to_the_manager_and_on_to_hq(session, library):
