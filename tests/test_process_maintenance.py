@@ -63,7 +63,7 @@ def test_rounds_done_in_time_without_defects_open_nothing(session, rounds, clock
 def test_rounds_not_done_by_the_evening_go_to_the_engineering_supervisor(session, rounds, clock):
     cases = scheduled(session, clock, at(2026, 11, 24, 8, 0, 1))
     assert fire(session, clock, at(2026, 11, 24, 18, 0, 2)) == 2
-    assert cases[0].escalated() == ["rounds"] and "未按时完成" in cases[0].notices("engineering")[0]
+    assert cases[0].escalated() == ["rounds"] and "未按时完成" in cases[0].notices("eng_supervisor")[0]
     assert cases[0].open() == {"rounds"}
 
 
@@ -115,7 +115,7 @@ def outage(session, fast_validation, clock):
 
 
 def test_outage_approved_announced_before_it_starts_then_carried_out(session, outage, clock):
-    assert outage.tasks()["approve_outage"].lane == "engineering"
+    assert outage.tasks()["approve_outage"].lane == "eng_supervisor"
     outage.complete("approve_outage", {"outage_approved": True}, user="eng_chief")
     announce = outage.tasks()["announce"]
     assert announce.lane == "front_desk" and announce.due_at == at(2026, 11, 24, 9)  # 24 hours before the work
