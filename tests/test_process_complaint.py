@@ -79,6 +79,8 @@ def test_service_complaint_dispatched_handled_verified_called_back_and_closed(se
     instance = case.instance
     assert instance.status == InstanceStatus.COMPLETED
     assert case.escalated() == []
+    # [000] 一般投诉由客户服务中心负责人……通知被投诉部门调查投诉原因,限期解决,同时上报项目经理
+    assert case.notices("manager")[0].startswith("一般投诉") and "2026-11-26" in case.notices("manager")[0]
     resident = case.notices("resident")
     assert resident[0].endswith("已安排相关部门处理") and "已处理完毕并结案" in resident[-1]
 

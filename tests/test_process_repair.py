@@ -108,6 +108,12 @@ def test_paid_work_waits_for_the_resident_to_accept_the_quote(session, library):
     assert case.open() == {"confirm_quote"}  # no work before the quote is accepted
     case.complete("confirm_quote", {"quote_accepted": True, "resident_signature": "李四"}, user="eng1")
     assert case.open() == {"repair_work"}
+    case.complete("repair_work", WORK, user="eng1")
+    case.complete("signoff", {"work_accepted": True, "signed_by": "李四"}, user="eng1")
+    # [001] 品质部向客户提供的有偿服务通过回访方式验证: a paid service is called back by quality
+    assert case.tasks()["cb_quality"].lane == "quality"
+    case.complete("cb_quality", CALLBACK_A, user="qa1")
+    assert case.instance.status == InstanceStatus.COMPLETED
 
 
 def test_declined_quote_closes_the_work_order(session, library):
