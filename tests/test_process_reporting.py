@@ -49,10 +49,15 @@ def test_category1_incident_not_reported_in_24_hours_is_flagged_to_hq(session, i
 
 @pytest.mark.parametrize("incident_type, loss, category1", [
     ("property_loss", 3000, True), ("property_loss", 2999, False), ("other", 5000, True),
-    ("theft", 0, True), ("media", 0, True), ("other", 100, False)])
+    ("theft", 0, True), ("attempted_theft", 0, False), ("attempted_theft", 3000, True),
+    ("accident", 0, True), ("disaster", 0, True), ("fire", 0, True), ("explosion", 0, True),
+    ("public_security", 0, True), ("criminal", 0, True), ("injury_death", 0, True),
+    ("media", 0, True), ("other", 100, False)])
 def test_the_incident_table_decides_what_goes_to_hq(session, incidents, incident_type, loss, category1):
     case = Case.start(session, "incident_report", {**FIRE, "incident_type": incident_type, "loss_amount": loss})
     assert case.open() == ({"write_report"} if category1 else {"record_internal"})
+    if category1:  # [001] 一类突发事件……24小时内 (报公司)
+        assert case.tasks()["write_report"].due_at == at(2026, 11, 24, 7, 30)
 
 
 # --- the monthly report ----------------------------------------------------------------------------
