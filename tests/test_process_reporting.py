@@ -80,7 +80,10 @@ def test_monthly_report_starts_on_the_first_and_reaches_hq_by_the_10th(session, 
     assert case.data()["report_month"] == "2026-11"
     clock.move_to(at(2026, 12, 9, 17))
     case.complete("write_monthly", MONTHLY, user="mgr1")
-    case.complete("review_monthly", {"hq_comments": "已汇总"}, user="hq1")
+    assert case.data()["report_on_time"] is True
+    # [001] 物业管理部……对各项目部信息反馈的及时性、完整性及质量进行考核
+    case.complete("review_monthly", {"hq_comments": "已汇总", "timeliness": "on_time", "completeness": "A",
+                                     "quality": "B"}, user="hq1")
     assert case.instance.status == InstanceStatus.COMPLETED
     assert fire(session, clock, at(2026, 12, 12)) == 1  # only the other property's report is chased
     assert case.escalated() == []
