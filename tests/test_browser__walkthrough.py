@@ -109,6 +109,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         eng.get_by_label("调查核实情况").fill("灯具老化烧毁")
         eng.get_by_label("处理结果").fill("已更换LED灯具")
         eng.get_by_label("处理人").fill("李工")
+        eng.get_by_label("预防措施").fill("每月巡查楼道照明")
         complete(eng, "跟踪处理结果并反馈业主")
         fd.goto(base + "/")
         fd.locator("tr", has_text=case_no).get_by_role("link", name="跟踪处理结果并反馈业主").click()
@@ -119,6 +120,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         sup.locator("tr", has_text=case_no).get_by_role("link", name="跟踪验证处理结果").click()
         sup.get_by_label("处理结果符合要求").check()
         sup.get_by_label("验证情况").fill("现场查看已亮")
+        sup.get_by_label("已审核责任部门的预防措施").check()
         complete(sup, "电话回访")
 
         # the callback rates it and the case closes

@@ -8,9 +8,10 @@ from library import Case, at, clock, deploy_library, fast_validation  # noqa: F4
 COMPLAINT = {"resident_name": "张三", "building_room": "3-1201", "contact_phone": "13800000000",
              "channel": "phone", "content": "楼道灯坏了一周没人修", "complained_staff": ["eng_li"]}
 CONFIRM = {"confirmed_via": "phone", "contact_person": "客服小王"}
-SOLVED = {"outcome": "solved", "investigation": "现场核实属实", "result": "已更换灯具", "handled_by": "李工"}
+SOLVED = {"outcome": "solved", "investigation": "现场核实属实", "result": "已更换灯具", "handled_by": "李工",
+          "preventive_measures": "每月巡查楼道照明"}
 FEEDBACK = {"feedback_content": "灯具已更换,原因是线路老化", "feedback_via": "phone"}
-VERIFIED = {"result_verified": True, "verification_note": "现场核实已修好"}
+VERIFIED = {"result_verified": True, "verification_note": "现场核实已修好", "preventive_measures_reviewed": True}
 CALLBACK_A = {"reached": True, "callback_content": "业主表示满意", "rating": "A", "callback_staff": "客服小王",
               "callback_date": "2026-11-25"}
 HANDLERS = {"engineering": "handle_engineering", "security": "handle_security", "cleaning": "handle_cleaning",
@@ -83,6 +84,21 @@ def test_service_complaint_dispatched_handled_verified_called_back_and_closed(se
     assert case.notices("manager")[0].startswith("一般投诉") and "2026-11-26" in case.notices("manager")[0]
     resident = case.notices("resident")
     assert resident[0].endswith("已安排相关部门处理") and "已处理完毕并结案" in resident[-1]
+
+
+def test_the_department_records_preventive_measures_and_the_supervisor_reviews_them(session, library):
+    """[000] 造成客户投诉的相关责任部门应制订相应预防措施; the verification reviews them."""
+    case = at_handler(session)
+    with pytest.raises(FormInvalid) as caught:
+        case.complete("handle_engineering", {k: v for k, v in SOLVED.items() if k != "preventive_measures"})
+    session.rollback()
+    assert [e.field for e in caught.value.errors] == ["preventive_measures"]
+    handled(case)
+    with pytest.raises(FormInvalid):
+        case.complete("verify", {"result_verified": True, "verification_note": "已修好"}, user="sup1")
+    session.rollback()
+    case.complete("verify", VERIFIED, user="sup1")
+    assert case.data()["preventive_measures"] == "每月巡查楼道照明" and case.open() == {"cb_phone"}
 
 
 @pytest.mark.parametrize("category, department", [

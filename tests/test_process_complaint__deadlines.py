@@ -5,6 +5,7 @@ and the resident is told the progress. Timers fire from the database's due times
 """
 import pytest
 
+from engine.exceptions import FormInvalid
 from engine.models import InstanceStatus
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from test_process_complaint import CONFIRM, SOLVED, VERIFIED, at_handler, classification, handled, registered
@@ -88,10 +89,17 @@ def test_no_initial_solution_escalates_to_supervisor_then_manager(session, libra
 
 def test_initial_plan_then_solved_within_15_working_days(session, library, clock):
     case = at_handler(session)
+    with pytest.raises(FormInvalid):  # an initial plan names its further steps and their dates
+        case.complete("handle_engineering", {"outcome": "initial_plan", "investigation": "需订购灯具",
+                                             "initial_plan": "先装临时照明", "handled_by": "李工"})
+    session.rollback()
     clock.move_to(at(2026, 11, 24, 15))
     case.complete("handle_engineering", {"outcome": "initial_plan", "investigation": "需订购灯具",
-                                         "initial_plan": "先装临时照明,灯具到货后更换", "handled_by": "李工"})
+                                         "initial_plan": "先装临时照明,灯具到货后更换", "handled_by": "李工",
+                                         "further_steps": [{"step": "灯具到货后更换", "due_date": "2026-12-04"}]})
     assert "初步解决方案:先装临时照明" in case.notices("resident")[-1]
+    # [000] 如果投诉问题未被完全解决,物业公司应说明进一步处理的方案和时间节点
+    assert "进一步处理的方案和时间节点:灯具到货后更换(2026-12-04前)" in case.notices("resident")[-1]
     assert case.tasks()["handle_engineering"].due_at == at(2026, 12, 14, 9)
     assert fire(session, clock, at(2026, 11, 27, 9)) == 0  # the 3-day deadline was met with the plan
     clock.move_to(at(2026, 12, 11, 10))
@@ -105,7 +113,8 @@ def test_unsolved_after_15_working_days_is_extended_with_reason_and_date_then_go
     case = at_handler(session)
     clock.move_to(at(2026, 11, 24, 15))
     case.complete("handle_engineering", {"outcome": "initial_plan", "investigation": "需更换线路",
-                                         "initial_plan": "申请维修资金", "handled_by": "李工"})
+                                         "initial_plan": "申请维修资金", "handled_by": "李工",
+                                         "further_steps": [{"step": "维修资金到位后更换线路", "due_date": "2026-12-10"}]})
     assert fire(session, clock, at(2026, 12, 14, 9, 0, 1)) == 1
     assert case.open() == {"extend_supervisor"} and case.tasks()["extend_supervisor"].lane == "cs_supervisor"
     clock.move_to(at(2026, 12, 14, 10))
