@@ -31,7 +31,7 @@ def test_receipt_not_confirmed_escalates_to_supervisor_then_manager(session, lib
     assert fire(session, clock, at(2026, 11, 24, 8, 59)) == 0
     assert fire(session, clock, at(2026, 11, 24, 9, 0, 1)) == 1
     assert case.escalated() == ["confirm_receipt"] and case.open() == {"confirm_receipt"}
-    assert "超过24小时未确认受理" in case.notices("cs_supervisor")[0]
+    assert "超过24小时未确认受理" in case.notices("cs_supervisor")[1]
     assert "正在安排处理" in case.notices("resident")[0]  # the resident is told the progress
     assert case.notices("manager") == []
     assert fire(session, clock, at(2026, 11, 25, 9, 0, 1)) == 1  # 48 hours: the manager
@@ -59,7 +59,7 @@ def test_reply_within_one_working_day_escalates_nothing(session, library, clock)
 def test_reply_late_escalates_after_one_working_day_and_to_the_manager_after_three(session, library, clock):
     case = _confirmed_on_friday(session, clock)
     assert fire(session, clock, at(2026, 11, 30, 9, 0, 1)) == 1
-    assert case.escalated() == ["classify"] and "1个工作日未答复" in case.notices("cs_supervisor")[0]
+    assert case.escalated() == ["classify"] and "1个工作日未答复" in case.notices("cs_supervisor")[-1]
     assert "调查核实中" in case.notices("resident")[-1]
     assert fire(session, clock, at(2026, 12, 1, 9, 0, 1)) == 0
     assert fire(session, clock, at(2026, 12, 2, 9, 0, 1)) == 1  # at most 3 working days: the manager
@@ -79,7 +79,7 @@ def test_no_initial_solution_escalates_to_supervisor_then_manager(session, libra
     case = at_handler(session)
     assert fire(session, clock, at(2026, 11, 26, 9, 0, 1)) == 1  # 3 working days after the complaint
     assert case.escalated() == ["handle_engineering"]
-    assert "3个工作日内未解决" in case.notices("cs_supervisor")[0] and "客服主任已督办" in case.notices("resident")[-1]
+    assert "3个工作日内未解决" in case.notices("cs_supervisor")[-1] and "客服主任已督办" in case.notices("resident")[-1]
     handler = case.tasks()["handle_engineering"]  # back with the department, now due in 5 working days
     assert handler.due_at == at(2026, 11, 30, 9)
     assert fire(session, clock, at(2026, 11, 30, 9, 0, 1)) == 1

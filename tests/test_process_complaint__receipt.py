@@ -19,6 +19,17 @@ def library(session, fast_validation, clock):
     deploy_library(session, "complaint")
 
 
+@pytest.mark.parametrize("department, role", [("engineering", "eng_supervisor"), ("security", "cs_supervisor"),
+                                              (None, "cs_supervisor")])
+def test_the_responsible_supervisor_hears_of_the_feedback_at_once(session, library, department, role):
+    """[001] 客户服务部要在1小时内联系到相关工作主管: the notice goes out when the complaint is registered."""
+    data = {**COMPLAINT, "complained_department": department} if department else COMPLAINT
+    case = Case.start(session, "complaint", data)
+    [notice] = case.notices(role)
+    assert notice.startswith(f"客户反馈 {case.case_no}") and "楼道灯坏了" in notice
+    assert case.events(AuditKind.NOTIFIED)[0].at == case.instance.created_at  # at registration: well within the hour
+
+
 def test_received_time_defaults_to_registration(session, library):
     case = Case.start(session, "complaint", COMPLAINT)
     assert case.data()["received_at"] == "2026-11-23T09:00:00+08:00"
@@ -49,7 +60,7 @@ def test_a_complaint_registered_late_is_overdue_at_once_and_escalates(session, l
     case = Case.start(session, "complaint", {**COMPLAINT, "channel": "box", "received_at": "2026-11-20T17:00:00+08:00"})
     # at registration: both the 24-hour and the 48-hour marks have passed
     assert case.escalated() == ["confirm_receipt", "confirm_receipt"]
-    assert "未确认受理" in case.notices("cs_supervisor")[0] and "仍未确认受理" in case.notices("manager")[0]
+    assert "未确认受理" in case.notices("cs_supervisor")[1] and "仍未确认受理" in case.notices("manager")[0]
     lateness = [e.data["lateness_seconds"] for e in case.events(AuditKind.TIMER_FIRED)]
     assert sorted(lateness) == [16 * 3600, 40 * 3600]
     assert fire(session, clock, at(2026, 11, 23, 9, 0, 5)) == 0  # recorded once, not again by the sweep
