@@ -73,6 +73,23 @@ def feedback_residents_last_month(session: Session, prop: Property, period: date
     return {"residents": list(residents.values()), "period": f"{prev_start:%Y-%m}"}
 
 
+@provider("complaints_closed_last_month")
+def complaints_closed_last_month(session: Session, prop: Property, period: datetime) -> dict[str, Any]:
+    """The complaint cases closed in the month before ``period``: the list the monthly archive hands over (移交)."""
+    month_start = period.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    prev_start = (month_start - timedelta(days=1)).replace(day=1)
+    rows = session.execute(
+        select(Instance.case_no, Instance.summary, Instance.ended_at).join(Process, Process.id == Instance.process_id)
+        .where(Instance.property_id == prop.id, Process.key == "complaint", Instance.ended_at.is_not(None),
+               Instance.ended_at >= prev_start, Instance.ended_at < month_start)
+        .order_by(Instance.ended_at, Instance.id)).all()
+    records = [{"case_no": case_no, "resident_name": (summary or {}).get("resident_name", ""),
+                "building_room": (summary or {}).get("building_room", ""),
+                "closed_on": ended.astimezone(ZoneInfo(prop.timezone)).date().isoformat()}
+               for case_no, summary, ended in rows]
+    return {"records": records, "period": f"{prev_start:%Y-%m}"}
+
+
 def latest_period(cron: str, now: datetime, tz: str) -> datetime:
     """The most recent occurrence of ``cron`` at or before ``now``, in timezone ``tz``."""
     local = now.astimezone(ZoneInfo(tz))
