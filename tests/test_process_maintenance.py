@@ -80,6 +80,7 @@ def monthly(session, fast_validation, clock):
 def test_monthly_plan_is_drafted_approved_executed_and_summarised(session, monthly, clock):
     [case] = scheduled(session, clock, at(2026, 12, 1, 9, 0, 1))
     assert case.case_no.startswith("GY") and case.tasks()["draft_plan"].due_at == at(2026, 12, 3, 9, 0, 1)
+    assert case.tasks()["draft_plan"].lane == "eng_supervisor"  # [000] 工程主管 drafts the month's plan
     case.complete("draft_plan", PLAN, user="eng_chief")
     case.complete("approve_plan", {"plan_approved": False, "approval_comments": "补充电梯维保"}, user="mgr1")
     case.complete("draft_plan", PLAN, user="eng_chief")
