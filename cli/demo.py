@@ -35,6 +35,7 @@ DEMO_STAFF = {
     "cs_supervisor": ("supervisor", "客服主任"),
     "manager": ("manager", "经理"),
     "engineering": ("engineer", "工程"),
+    "eng_supervisor": ("engsup", "工程主管"),
     "security": ("security", "保安"),
     "cleaning": ("cleaner", "保洁"),
     "quality": ("quality", "品质"),

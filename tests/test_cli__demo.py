@@ -16,7 +16,7 @@ def test_demo_people_and_cases(session, fast_hashing):
         assert held == set(ROLES) - {"hq", "resident"}, code
     assert users["owner"].is_process_owner and not users["owner"].is_hq and not users["owner"].roles
     assert users["hq"].is_hq and authenticate(session, "frontdesk1", DEMO_PASSWORD) is not None
-    assert len(logins) == 17 and users["admin"].is_admin and not users["hq"].is_admin
+    assert len(logins) == 19 and users["admin"].is_admin and not users["hq"].is_admin
     statuses = session.execute(select(Instance.status, func.count()).group_by(Instance.status)).all()
     # per property: 3 complaints, 2 repairs (one closed after its callback) and the repair a complaint opened
     assert dict(statuses) == {InstanceStatus.RUNNING: 10, InstanceStatus.COMPLETED: 2}

@@ -75,13 +75,21 @@ def test_dissatisfied_resident_given_an_explanation_is_called_back_again(session
     assert case.instance.status == InstanceStatus.COMPLETED
 
 
-def test_seriously_dissatisfied_resident_is_visited_by_the_manager(session, library):
-    case = at_callback(session)
+@pytest.mark.parametrize("category, task, lane", [
+    ("facility", "cb_department_visit", "eng_supervisor"),  # 工程部: its manager, the engineering supervisor
+    ("security", "cb_visit", "manager")])                   # no department manager role: the service-centre manager
+def test_seriously_dissatisfied_resident_is_visited_by_the_responsible_departments_manager(
+        session, library, category, task, lane):
+    """[001] 如客户提出对服务质量严重的不满意,由责任部门经理安排进行单独回访; the C goes to 品质部 as a non-conformity."""
+    handler = {"facility": "handle_engineering", "security": "handle_security"}[category]
+    case = handled(at_handler(session, category=category), handler)
+    case.complete("verify", VERIFIED, user="sup1")
     case.complete("cb_phone", rated("C"))
+    assert "不合格项控制程序" in case.notices("quality")[-1]
     case.complete("cb_dissatisfied", {"action": "explain", "explanation": "经理将上门说明",
                                       "seriously_dissatisfied": True}, user="sup1")
-    assert case.tasks()["cb_visit"].lane == "manager"
-    case.complete("cb_visit", rated("A"), user="mgr1")
+    assert case.tasks()[task].lane == lane
+    case.complete(task, rated("A"), user="boss1")
     assert case.instance.status == InstanceStatus.COMPLETED
 
 

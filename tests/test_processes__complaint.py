@@ -2,14 +2,16 @@
 import pytest
 from library import Case, at, clock, deploy_library, fast_validation  # noqa: F401 - fixtures
 
-from engine import AuditKind, InstanceStatus, NotAllowed
+from engine.exceptions import FormInvalid, NotAllowed
+from engine.storage.models import AuditKind, InstanceStatus
 
 COMPLAINT = {"resident_name": "张三", "building_room": "3-1201", "contact_phone": "13800000000",
              "channel": "phone", "content": "楼道灯坏了一周没人修", "complained_staff": ["eng_li"]}
 CONFIRM = {"confirmed_via": "phone", "contact_person": "客服小王"}
-SOLVED = {"outcome": "solved", "investigation": "现场核实属实", "result": "已更换灯具", "handled_by": "李工"}
+SOLVED = {"outcome": "solved", "investigation": "现场核实属实", "result": "已更换灯具", "handled_by": "李工",
+          "preventive_measures": "每月巡查楼道照明"}
 FEEDBACK = {"feedback_content": "灯具已更换,原因是线路老化", "feedback_via": "phone"}
-VERIFIED = {"result_verified": True, "verification_note": "现场核实已修好"}
+VERIFIED = {"result_verified": True, "verification_note": "现场核实已修好", "preventive_measures_reviewed": True}
 CALLBACK_A = {"reached": True, "callback_content": "业主表示满意", "rating": "A", "callback_staff": "客服小王",
               "callback_date": "2026-11-25"}
 HANDLERS = {"engineering": "handle_engineering", "security": "handle_security", "cleaning": "handle_cleaning",
@@ -78,8 +80,25 @@ def test_service_complaint_dispatched_handled_verified_called_back_and_closed(se
     instance = case.instance
     assert instance.status == InstanceStatus.COMPLETED
     assert case.escalated() == []
+    # [000] 一般投诉由客户服务中心负责人……通知被投诉部门调查投诉原因,限期解决,同时上报项目经理
+    assert case.notices("manager")[0].startswith("一般投诉") and "2026-11-26" in case.notices("manager")[0]
     resident = case.notices("resident")
     assert resident[0].endswith("已安排相关部门处理") and "已处理完毕并结案" in resident[-1]
+
+
+def test_the_department_records_preventive_measures_and_the_supervisor_reviews_them(session, library):
+    """[000] 造成客户投诉的相关责任部门应制订相应预防措施; the verification reviews them."""
+    case = at_handler(session)
+    with pytest.raises(FormInvalid) as caught:
+        case.complete("handle_engineering", {k: v for k, v in SOLVED.items() if k != "preventive_measures"})
+    session.rollback()
+    assert [e.field for e in caught.value.errors] == ["preventive_measures"]
+    handled(case)
+    with pytest.raises(FormInvalid):
+        case.complete("verify", {"result_verified": True, "verification_note": "已修好"}, user="sup1")
+    session.rollback()
+    case.complete("verify", VERIFIED, user="sup1")
+    assert case.data()["preventive_measures"] == "每月巡查楼道照明" and case.open() == {"cb_phone"}
 
 
 @pytest.mark.parametrize("category, department", [
@@ -133,8 +152,9 @@ def test_major_complaint_reaches_the_manager_at_once_and_hq_after(session, libra
     assert case.notices("manager")[0].startswith("重大投诉")  # at once, when it is classified
     case.complete("organise_major", {"plan": "加强巡逻", "department": "security", "responsible_person": "保安队长"},
                   user="mgr1")
-    assert case.open() == {"report_hq", "dispatch"} and case.tasks()["report_hq"].lane == "hq"
-    case.complete("report_hq", {"hq_opinion": "同意处理方案,按期回访"}, user="hq1")
+    # reported to the company at the same time, which arranges the handling: dispatch waits for it (003 4.5.1)
+    assert case.open() == {"report_hq"} and case.tasks()["report_hq"].lane == "hq"
+    case.complete("report_hq", {"hq_opinion": "同意处理方案,按期回访", "hq_arranges": False}, user="hq1")
     case.complete("dispatch", {"dispatch_requirements": "夜间加岗"})
     handled(case, "handle_security")
     assert case.tasks()["verify_major"].lane == "manager"  # the manager verifies a major complaint
@@ -143,6 +163,30 @@ def test_major_complaint_reaches_the_manager_at_once_and_hq_after(session, libra
     assert visit.lane == "manager"
     case.complete("cb_visit", CALLBACK_A, user="mgr1")
     assert case.instance.status == InstanceStatus.COMPLETED
+
+
+def test_major_complaint_the_company_takes_over_goes_to_its_department(session, library):
+    case = classified(session, validity="major", category="security")
+    case.complete("organise_major", {"plan": "加强巡逻", "department": "security", "responsible_person": "保安队长"},
+                  user="mgr1")
+    with pytest.raises(FormInvalid):  # the company's own plan names its plan and department
+        case.complete("report_hq", {"hq_opinion": "公司处理", "hq_arranges": True}, user="hq1")
+    session.rollback()
+    case.complete("report_hq", {"hq_opinion": "公司处理", "hq_arranges": True, "hq_plan": "更换门禁系统",
+                                "hq_department": "engineering"}, user="hq1")
+    case.complete("dispatch", {"dispatch_requirements": "按公司方案"})
+    assert "handle_engineering" in case.open()
+
+
+def test_complaint_the_company_handled_is_verified_by_the_manager(session, library):
+    """003 4.6.2: 服务中心经理负责重大客户投诉或公司负责处理的客户投诉处理结果的跟踪验证."""
+    case = classified(session, cause="beyond_authority")
+    case.complete("plan_difficult", {"plan": "需开发商配合", "department": "engineering", "escalate_to_hq": True},
+                  user="mgr1")
+    case.complete("hq_plan", {"hq_plan": "公司协调开发商", "department": "engineering"}, user="hq1")
+    case.complete("dispatch", {"dispatch_requirements": "按公司方案处理"})
+    handled(case)
+    assert case.open() == {"verify_major"} and case.tasks()["verify_major"].lane == "manager"
 
 
 def test_beyond_authority_goes_to_the_manager_and_on_to_hq(session, library):

@@ -7,7 +7,8 @@ import pytest
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from test_processes__complaint import CONFIRM, SOLVED, VERIFIED, at_handler, classification, handled, registered
 
-from engine import InstanceStatus
+from engine.exceptions import FormInvalid
+from engine.storage.models import InstanceStatus
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def test_receipt_not_confirmed_escalates_to_supervisor_then_manager(session, lib
     assert fire(session, clock, at(2026, 11, 24, 8, 59)) == 0
     assert fire(session, clock, at(2026, 11, 24, 9, 0, 1)) == 1
     assert case.escalated() == ["confirm_receipt"] and case.open() == {"confirm_receipt"}
-    assert "超过24小时未确认受理" in case.notices("cs_supervisor")[0]
+    assert "超过24小时未确认受理" in case.notices("cs_supervisor")[1]
     assert "正在安排处理" in case.notices("resident")[0]  # the resident is told the progress
     assert case.notices("manager") == []
     assert fire(session, clock, at(2026, 11, 25, 9, 0, 1)) == 1  # 48 hours: the manager
@@ -58,7 +59,7 @@ def test_reply_within_one_working_day_escalates_nothing(session, library, clock)
 def test_reply_late_escalates_after_one_working_day_and_to_the_manager_after_three(session, library, clock):
     case = _confirmed_on_friday(session, clock)
     assert fire(session, clock, at(2026, 11, 30, 9, 0, 1)) == 1
-    assert case.escalated() == ["classify"] and "1个工作日未答复" in case.notices("cs_supervisor")[0]
+    assert case.escalated() == ["classify"] and "1个工作日未答复" in case.notices("cs_supervisor")[-1]
     assert "调查核实中" in case.notices("resident")[-1]
     assert fire(session, clock, at(2026, 12, 1, 9, 0, 1)) == 0
     assert fire(session, clock, at(2026, 12, 2, 9, 0, 1)) == 1  # at most 3 working days: the manager
@@ -78,20 +79,27 @@ def test_no_initial_solution_escalates_to_supervisor_then_manager(session, libra
     case = at_handler(session)
     assert fire(session, clock, at(2026, 11, 26, 9, 0, 1)) == 1  # 3 working days after the complaint
     assert case.escalated() == ["handle_engineering"]
-    assert "3个工作日内未解决" in case.notices("cs_supervisor")[0] and "客服主任已督办" in case.notices("resident")[-1]
+    assert "3个工作日内未解决" in case.notices("cs_supervisor")[-1] and "客服主任已督办" in case.notices("resident")[-1]
     handler = case.tasks()["handle_engineering"]  # back with the department, now due in 5 working days
     assert handler.due_at == at(2026, 11, 30, 9)
     assert fire(session, clock, at(2026, 11, 30, 9, 0, 1)) == 1
-    assert "逾期仍未解决" in case.notices("manager")[0] and "服务中心经理督办" in case.notices("resident")[-1]
+    assert "逾期仍未解决" in case.notices("manager")[-1] and "服务中心经理督办" in case.notices("resident")[-1]
     assert case.tasks()["handle_engineering"].due_at == at(2026, 12, 14, 9)  # solved within 15 working days
 
 
 def test_initial_plan_then_solved_within_15_working_days(session, library, clock):
     case = at_handler(session)
+    with pytest.raises(FormInvalid):  # an initial plan names its further steps and their dates
+        case.complete("handle_engineering", {"outcome": "initial_plan", "investigation": "需订购灯具",
+                                             "initial_plan": "先装临时照明", "handled_by": "李工"})
+    session.rollback()
     clock.move_to(at(2026, 11, 24, 15))
     case.complete("handle_engineering", {"outcome": "initial_plan", "investigation": "需订购灯具",
-                                         "initial_plan": "先装临时照明,灯具到货后更换", "handled_by": "李工"})
+                                         "initial_plan": "先装临时照明,灯具到货后更换", "handled_by": "李工",
+                                         "further_steps": [{"step": "灯具到货后更换", "due_date": "2026-12-04"}]})
     assert "初步解决方案:先装临时照明" in case.notices("resident")[-1]
+    # [000] 如果投诉问题未被完全解决,物业公司应说明进一步处理的方案和时间节点
+    assert "进一步处理的方案和时间节点:灯具到货后更换(2026-12-04前)" in case.notices("resident")[-1]
     assert case.tasks()["handle_engineering"].due_at == at(2026, 12, 14, 9)
     assert fire(session, clock, at(2026, 11, 27, 9)) == 0  # the 3-day deadline was met with the plan
     clock.move_to(at(2026, 12, 11, 10))
@@ -105,7 +113,8 @@ def test_unsolved_after_15_working_days_is_extended_with_reason_and_date_then_go
     case = at_handler(session)
     clock.move_to(at(2026, 11, 24, 15))
     case.complete("handle_engineering", {"outcome": "initial_plan", "investigation": "需更换线路",
-                                         "initial_plan": "申请维修资金", "handled_by": "李工"})
+                                         "initial_plan": "申请维修资金", "handled_by": "李工",
+                                         "further_steps": [{"step": "维修资金到位后更换线路", "due_date": "2026-12-10"}]})
     assert fire(session, clock, at(2026, 12, 14, 9, 0, 1)) == 1
     assert case.open() == {"extend_supervisor"} and case.tasks()["extend_supervisor"].lane == "cs_supervisor"
     clock.move_to(at(2026, 12, 14, 10))

@@ -61,7 +61,7 @@ def test_rounds_done_in_time_without_defects_open_nothing(session, rounds, clock
 def test_rounds_not_done_by_the_evening_go_to_the_engineering_supervisor(session, rounds, clock):
     cases = scheduled(session, clock, at(2026, 11, 24, 8, 0, 1))
     assert fire(session, clock, at(2026, 11, 24, 18, 0, 2)) == 2
-    assert cases[0].escalated() == ["rounds"] and "未按时完成" in cases[0].notices("engineering")[0]
+    assert cases[0].escalated() == ["rounds"] and "未按时完成" in cases[0].notices("eng_supervisor")[0]
     assert cases[0].open() == {"rounds"}
 
 
@@ -78,6 +78,7 @@ def monthly(session, fast_validation, clock):
 def test_monthly_plan_is_drafted_approved_executed_and_summarised(session, monthly, clock):
     [case] = scheduled(session, clock, at(2026, 12, 1, 9, 0, 1))
     assert case.case_no.startswith("GY") and case.tasks()["draft_plan"].due_at == at(2026, 12, 3, 9, 0, 1)
+    assert case.tasks()["draft_plan"].lane == "eng_supervisor"  # [000] 工程主管 drafts the month's plan
     case.complete("draft_plan", PLAN, user="eng_chief")
     case.complete("approve_plan", {"plan_approved": False, "approval_comments": "补充电梯维保"}, user="mgr1")
     case.complete("draft_plan", PLAN, user="eng_chief")
@@ -113,7 +114,7 @@ def outage(session, fast_validation, clock):
 
 
 def test_outage_approved_announced_before_it_starts_then_carried_out(session, outage, clock):
-    assert outage.tasks()["approve_outage"].lane == "engineering"
+    assert outage.tasks()["approve_outage"].lane == "eng_supervisor"
     outage.complete("approve_outage", {"outage_approved": True}, user="eng_chief")
     announce = outage.tasks()["announce"]
     assert announce.lane == "front_desk" and announce.due_at == at(2026, 11, 24, 9)  # 24 hours before the work

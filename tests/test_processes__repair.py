@@ -2,7 +2,8 @@
 import pytest
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 
-from engine import InstanceStatus
+from engine.exceptions import NotAllowed
+from engine.storage.models import InstanceStatus
 
 REPORT = {"resident_name": "李四", "building_room": "5-302", "contact_phone": "13900000000", "content": "厨房水管爆裂",
           "repair_category": "water_leak", "safety_risk": False, "channel": "hotline", "source": "resident"}
@@ -68,8 +69,8 @@ def test_emergency_engineer_not_on_site_in_30_minutes_escalates_to_the_engineeri
     assert fire(session, clock, at(2026, 11, 23, 9, 30, 1)) == 1
     assert case.escalated() == ["arrive_site"]
     assert case.open() == {"arrive_site", "supervise_arrival"}  # the technician's task stays open
-    assert case.tasks()["supervise_arrival"].lane == "engineering"
-    assert "工程主管督办" in case.notices("engineering")[-1] and "正在赶往现场" in case.notices("resident")[-1]
+    assert case.tasks()["supervise_arrival"].lane == "eng_supervisor"  # 工程主管, not the technician who missed it
+    assert "工程主管督办" in case.notices("eng_supervisor")[-1] and "正在赶往现场" in case.notices("resident")[-1]
     case.complete("supervise_arrival", SUPERVISED, user="eng_chief")
     case.complete("arrive_site", ARRIVED, user="eng1")
     assert case.open() == {"repair_work"}
@@ -92,7 +93,11 @@ def test_repair_not_done_within_its_promise_escalates_to_the_engineering_supervi
     due = at(2026, 11, 23, 9).replace(day=23 + hours // 24)
     assert fire(session, clock, due.replace(second=1)) == 1
     assert case.escalated() == ["repair_work"] and case.open() == {"repair_work", "supervise_repair"}
-    assert "未在承诺时间内修复" in case.notices("engineering")[-1] and "工程主管已督办" in case.notices("resident")[-1]
+    assert case.tasks()["supervise_repair"].lane == "eng_supervisor"
+    with pytest.raises(NotAllowed):  # the technicians' role does not supervise itself
+        case.complete("supervise_repair", SUPERVISED, user="eng1", lanes=["engineering"])
+    session.rollback()
+    assert "未在承诺时间内修复" in case.notices("eng_supervisor")[-1] and "工程主管已督办" in case.notices("resident")[-1]
 
 
 def test_paid_work_waits_for_the_resident_to_accept_the_quote(session, library):
@@ -103,6 +108,12 @@ def test_paid_work_waits_for_the_resident_to_accept_the_quote(session, library):
     assert case.open() == {"confirm_quote"}  # no work before the quote is accepted
     case.complete("confirm_quote", {"quote_accepted": True, "resident_signature": "李四"}, user="eng1")
     assert case.open() == {"repair_work"}
+    case.complete("repair_work", WORK, user="eng1")
+    case.complete("signoff", {"work_accepted": True, "signed_by": "李四"}, user="eng1")
+    # [001] 品质部向客户提供的有偿服务通过回访方式验证: a paid service is called back by quality
+    assert case.tasks()["cb_quality"].lane == "quality"
+    case.complete("cb_quality", CALLBACK_A, user="qa1")
+    assert case.instance.status == InstanceStatus.COMPLETED
 
 
 def test_declined_quote_closes_the_work_order(session, library):

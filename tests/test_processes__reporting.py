@@ -26,6 +26,7 @@ def incidents(session, fast_validation, clock):
 
 def test_category1_incident_reported_to_hq_within_24_hours(session, incidents, clock):
     case = Case.start(session, "incident_report", FIRE, user="mgr1")
+    assert "发生一类突发事件" in case.notices("hq")[0]  # [001] 重大事故告之总经理: the company hears at once
     task = case.tasks()["write_report"]
     assert task.lane == "manager" and task.due_at == at(2026, 11, 24, 7, 30)  # 24 hours after it happened
     clock.move_to(at(2026, 11, 23, 16))
@@ -41,17 +42,22 @@ def test_category1_incident_not_reported_in_24_hours_is_flagged_to_hq(session, i
     assert fire(session, clock, at(2026, 11, 24, 7, 29)) == 0
     assert fire(session, clock, at(2026, 11, 24, 7, 30, 1)) == 1
     assert case.escalated() == ["write_report"]
-    assert "未在24小时内上报" in case.notices("hq")[0] and "P001" in case.notices("hq")[0]
+    assert "未在24小时内上报" in case.notices("hq")[-1] and "P001" in case.notices("hq")[-1]
     assert "请立即上报" in case.notices("manager")[0]
     assert case.open() == {"write_report"}
 
 
 @pytest.mark.parametrize("incident_type, loss, category1", [
     ("property_loss", 3000, True), ("property_loss", 2999, False), ("other", 5000, True),
-    ("theft", 0, True), ("media", 0, True), ("other", 100, False)])
+    ("theft", 0, True), ("attempted_theft", 0, False), ("attempted_theft", 3000, True),
+    ("accident", 0, True), ("disaster", 0, True), ("fire", 0, True), ("explosion", 0, True),
+    ("public_security", 0, True), ("criminal", 0, True), ("injury_death", 0, True),
+    ("media", 0, True), ("other", 100, False)])
 def test_the_incident_table_decides_what_goes_to_hq(session, incidents, incident_type, loss, category1):
     case = Case.start(session, "incident_report", {**FIRE, "incident_type": incident_type, "loss_amount": loss})
     assert case.open() == ({"write_report"} if category1 else {"record_internal"})
+    if category1:  # [001] 一类突发事件……24小时内 (报公司)
+        assert case.tasks()["write_report"].due_at == at(2026, 11, 24, 7, 30)
 
 
 # --- the monthly report ----------------------------------------------------------------------------
@@ -74,7 +80,10 @@ def test_monthly_report_starts_on_the_first_and_reaches_hq_by_the_10th(session, 
     assert case.data()["report_month"] == "2026-11"
     clock.move_to(at(2026, 12, 9, 17))
     case.complete("write_monthly", MONTHLY, user="mgr1")
-    case.complete("review_monthly", {"hq_comments": "已汇总"}, user="hq1")
+    assert case.data()["report_on_time"] is True
+    # [001] 物业管理部……对各项目部信息反馈的及时性、完整性及质量进行考核
+    case.complete("review_monthly", {"hq_comments": "已汇总", "timeliness": "on_time", "completeness": "A",
+                                     "quality": "B"}, user="hq1")
     assert case.instance.status == InstanceStatus.COMPLETED
     assert fire(session, clock, at(2026, 12, 12)) == 1  # only the other property's report is chased
     assert case.escalated() == []

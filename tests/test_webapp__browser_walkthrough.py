@@ -49,6 +49,17 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         fd.get_by_label("联系电话").fill("13800001111")
         fd.get_by_label("投诉方式").select_option("phone")
         fd.get_by_label("投诉内容").fill("楼道灯坏了一周没人修")
+        fd.get_by_label("投诉地点(问题所在位置)").fill("3栋1单元12楼楼道")
+        # the received time may not lie ahead of now: said in place, nothing registered
+        fd.get_by_label("收到投诉时间").fill("2026-11-23T12:00")
+        fd.get_by_role("button", name="登记").click()
+        expect(fd.locator("#e-received_at")).to_have_text("时间不能晚于现在。")
+        screenshot(fd, "complaint-start-received-in-future")
+        fd.set_viewport_size({"width": 390, "height": 844})
+        assert fd.evaluate("document.documentElement.scrollWidth") <= 390  # no horizontal scrolling
+        screenshot(fd, "complaint-start-received-in-future-phone")
+        fd.set_viewport_size({"width": 1360, "height": 900})
+        fd.get_by_label("收到投诉时间").fill("")  # blank: received when registered
         fd.get_by_role("button", name="登记").click()
         expect(fd.get_by_role("heading", name="受理确认(告知投诉人)")).to_be_visible()  # straight to its first task
         case_no = fd.locator(".crumbs a").nth(1).inner_text()
@@ -109,6 +120,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         eng.get_by_label("调查核实情况").fill("灯具老化烧毁")
         eng.get_by_label("处理结果").fill("已更换LED灯具")
         eng.get_by_label("处理人").fill("李工")
+        eng.get_by_label("预防措施").fill("每月巡查楼道照明")
         complete(eng, "跟踪处理结果并反馈业主")
         fd.goto(base + "/")
         fd.locator("tr", has_text=case_no).get_by_role("link", name="跟踪处理结果并反馈业主").click()
@@ -119,6 +131,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         sup.locator("tr", has_text=case_no).get_by_role("link", name="跟踪验证处理结果").click()
         sup.get_by_label("处理结果符合要求").check()
         sup.get_by_label("验证情况").fill("现场查看已亮")
+        sup.get_by_label("已审核责任部门的预防措施").check()
         complete(sup, "电话回访")
 
         # the callback rates it and the case closes

@@ -16,6 +16,7 @@ ROLE_LABELS = {
     "cs_supervisor": _l("Customer-service supervisor"),
     "manager": _l("Service-centre manager"),
     "engineering": _l("Engineering"),
+    "eng_supervisor": _l("Engineering supervisor"),
     "security": _l("Security"),
     "cleaning": _l("Cleaning and landscaping"),
     "quality": _l("Quality"),

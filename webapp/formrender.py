@@ -200,6 +200,7 @@ _MESSAGES = [
     ("is greater than the maximum", _l("The value is too large.")),
     ("is not a 'date'", _l("Enter a date.")),
     ("is not a 'date-time'", _l("Enter a date and time.")),
+    ("is in the future", _l("This time may not be later than now.")),
     ("is not a 'email'", _l("Enter an e-mail address.")),
 ]
 
@@ -238,6 +239,7 @@ class Labels:
 
         self.titles: dict[str, str] = {}
         self.choices: dict[str, dict[str, str]] = {}
+        schemas = []
         for name, text in sorted(files.items()):
             if not name.endswith(".json") or name.endswith("manifest.json"):
                 continue
@@ -245,14 +247,25 @@ class Labels:
                 schema = json.loads(text)
             except ValueError:
                 continue
-            for field_name, prop in (schema.get("properties") or {}).items() if isinstance(schema, dict) else ():
-                if not isinstance(prop, dict):
-                    continue
-                if prop.get("title"):
-                    self.titles.setdefault(field_name, prop["title"])
-                options = _choices(prop.get("items", {}) if prop.get("type") == "array" else prop)
-                if options:
-                    self.choices.setdefault(field_name, {str(v): str(t) for v, t in options})
+            if isinstance(schema, dict):
+                schemas.append(schema)
+        # a form's own fields first, then the columns of its tables (the rows of a list in the case data)
+        for schema in schemas:
+            self._add(schema.get("properties"))
+        for schema in schemas:
+            for prop in (schema.get("properties") or {}).values():
+                if isinstance(prop, dict) and prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+                    self._add(prop["items"].get("properties"))
+
+    def _add(self, properties) -> None:
+        for field_name, prop in (properties or {}).items() if isinstance(properties, dict) else ():
+            if not isinstance(prop, dict):
+                continue
+            if prop.get("title"):
+                self.titles.setdefault(field_name, prop["title"])
+            options = _choices(prop.get("items", {}) if prop.get("type") == "array" else prop)
+            if options:
+                self.choices.setdefault(field_name, {str(v): str(t) for v, t in options})
 
     def get(self, field_name: str, default=None):
         return self.titles.get(field_name, default)

@@ -33,7 +33,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from sqlalchemy.orm import Session
 
-from engine.cases import history, incidents, linked, projection, workflows
+from engine.cases import history, incidents, linked, overdue_on_arrival, projection, workflows
 from engine.library import specs
 from engine.library.extensions import escalates
 from engine.library.forms import validate_form
@@ -94,6 +94,7 @@ class Step:
         Call it after the last change to the workflow: its snapshot is what ``save`` writes.
         """
         session, instance, workflow, now = self.session, self.instance, self.workflow, self.now
+        started = overdue_on_arrival.clock()
         try:
             for _ in range(_MAX_ROUNDS):
                 workflow.do_engine_steps()
@@ -108,7 +109,9 @@ class Step:
         for notice in requests.take_notices():
             history.record(session, instance.id, AuditKind.NOTIFIED, at=now, data=notice)
         after = projection.snapshot(workflow)
-        self.fired += _record_firings(session, instance, workflow, now, self.waiting, after, self.worker)
+        waiting = self.waiting + overdue_on_arrival.fired_on_arrival(  # due already when the case reached them
+            session, instance.id, workflow, started, {t.id for t in self.waiting})
+        self.fired += _record_firings(session, instance, workflow, now, waiting, after, self.worker)
         linked.open_requested(session, instance, workflow, now, requests.take_case_requests(), start=start_instance)
         self.snapshot, self.waiting = after, after.timers
 

@@ -2,16 +2,36 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 from engine.exceptions import FieldError, FormInvalid
+
+NOT_IN_FUTURE_SLACK = timedelta(minutes=1)  # a browser clock a little ahead of the server's
+
+
+def _not_in_future(validator, wanted, instance, schema):
+    """``"notInFuture": true`` on a date-time field: the time may not lie ahead of now (a complaint's receipt)."""
+    if not wanted or not isinstance(instance, str):
+        return
+    try:
+        when = datetime.fromisoformat(instance)
+    except ValueError:
+        return  # the field's pattern reports a malformed time
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    if when > datetime.now(UTC) + NOT_IN_FUTURE_SLACK:
+        yield ValidationError(f"{instance!r} is in the future")
+
+
+_FormValidator = validators.extend(Draft202012Validator, {"notInFuture": _not_in_future})
 
 
 @lru_cache(maxsize=512)
 def _validator(schema_text: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_text), format_checker=FormatChecker())
+    return _FormValidator(json.loads(schema_text), format_checker=FormatChecker())
 
 
 def validate_form(schema_text: str | None, data: dict) -> None:

@@ -6,6 +6,7 @@ ROLES: dict[str, str] = {
     "cs_supervisor": "客服主任",
     "manager": "服务中心经理",
     "engineering": "工程部",
+    "eng_supervisor": "工程主管",
     "security": "保安部",
     "cleaning": "清洁绿化部",
     "quality": "品质部",

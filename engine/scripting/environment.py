@@ -21,8 +21,11 @@ _engines: LockedLRU[tuple, object] = LockedLRU(1024)
 
 
 def script_helpers(calendar: WorkCalendar, now: Callable[[], datetime] | None = None) -> dict[str, Callable]:
-    """Functions diagrams call: ``working_days(n)``, ``hours_from_now(h)``, ``hours_after(when, h)``,
-    ``is_working_day(day)``.
+    """Functions diagrams call: ``working_days(n)``, ``working_days_after(when, n)``, ``hours_from_now(h)``,
+    ``hours_after(when, h)``, ``is_working_day(day)``.
+
+    ``working_days_after`` counts from an ISO time a form gave (a complaint's receipt),
+    not from now; a naive one is read in the calendar's timezone.
 
     ``hours_after`` adds ``h`` hours (negative: before) to an ISO time a form gave, a naive
     one read in the calendar's timezone: "announce 24 hours before ``start_at``".
@@ -34,6 +37,12 @@ def script_helpers(calendar: WorkCalendar, now: Callable[[], datetime] | None = 
 
     def working_days(n):
         return calendar.add_working_days(clock(), int(n)).isoformat()
+
+    def working_days_after(when, n):
+        start = datetime.fromisoformat(str(when))
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=calendar.tz)
+        return calendar.add_working_days(start, int(n)).isoformat()
 
     def hours_from_now(h):
         return (clock().astimezone(calendar.tz) + timedelta(hours=float(h))).isoformat()
@@ -47,8 +56,8 @@ def script_helpers(calendar: WorkCalendar, now: Callable[[], datetime] | None = 
     def is_working_day(day):
         return calendar.is_working_day(as_date(str(day)[:10]))
 
-    return {"working_days": working_days, "hours_from_now": hours_from_now, "hours_after": hours_after,
-            "is_working_day": is_working_day}
+    return {"working_days": working_days, "working_days_after": working_days_after, "hours_from_now": hours_from_now,
+            "hours_after": hours_after, "is_working_day": is_working_day}
 
 
 def script_engine_for(prop):

@@ -22,7 +22,16 @@ from sqlalchemy.orm import Session
 
 from engine.cases.step import start_instance
 from engine.exceptions import EngineError
-from engine.storage.models import Deployment, Instance, Process, ProcessVersion, Property, ScheduledRun
+from engine.storage.models import (
+    AuditEvent,
+    AuditKind,
+    Deployment,
+    Instance,
+    Process,
+    ProcessVersion,
+    Property,
+    ScheduledRun,
+)
 from engine.storage.models._types import utcnow
 
 log = logging.getLogger(__name__)
@@ -39,23 +48,57 @@ def provider(name: str):
     return register
 
 
+INTERNAL_SOURCES = frozenset({"rounds", "complaint"})  # a repair opened by facility rounds or by a complaint
+
+
 @provider("feedback_residents_last_month")
 def feedback_residents_last_month(session: Session, prop: Property, period: datetime) -> dict[str, Any]:
-    """Residents whose complaint or repair case started in the month before ``period``: next month's callbacks."""
+    """Residents who gave feedback in the month before ``period`` (a complaint, or a repair they reported):
+    next month's callbacks, each resident once with all their cases.
+
+    Repairs opened by internal work (facility rounds, a complaint's engineering rework) are
+    left out: nobody there gave feedback, or the complaint already lists them. A resident is
+    one building/room and name; ``case_no`` is their first case, ``case_nos`` all of them.
+    """
     month_start = period.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     prev_start = (month_start - timedelta(days=1)).replace(day=1)
     rows = session.execute(
-        select(Instance.case_no, Instance.summary).join(Process, Process.id == Instance.process_id)
+        select(Instance.id, Instance.case_no, Instance.summary, Process.key)
+        .join(Process, Process.id == Instance.process_id)
         .where(Instance.property_id == prop.id, Process.key.in_(["complaint", "repair"]),
                Instance.created_at >= prev_start, Instance.created_at < month_start)
         .order_by(Instance.id)).all()
-    residents = []
-    for case_no, summary in rows:
-        summary = summary or {}
-        residents.append({"case_no": case_no, "resident_name": summary.get("resident_name", ""),
-                          "building_room": summary.get("building_room", ""),
-                          "contact_phone": summary.get("contact_phone", "")})
-    return {"residents": residents, "period": f"{prev_start:%Y-%m}"}
+    repairs = [r.id for r in rows if r.key == "repair"]
+    sources = {e.instance_id: ((e.data or {}).get("data") or {}).get("source") for e in session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id.in_(repairs or [0]), AuditEvent.kind == AuditKind.STARTED))}
+    residents: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        if row.key == "repair" and sources.get(row.id) in INTERNAL_SOURCES:
+            continue
+        summary = row.summary or {}
+        key = ("".join(str(summary.get("building_room", "")).split()), str(summary.get("resident_name", "")).strip())
+        entry = residents.setdefault(key, {
+            "case_no": row.case_no, "case_nos": [], "resident_name": summary.get("resident_name", ""),
+            "building_room": summary.get("building_room", ""), "contact_phone": summary.get("contact_phone", "")})
+        entry["case_nos"].append(row.case_no)
+    return {"residents": list(residents.values()), "period": f"{prev_start:%Y-%m}"}
+
+
+@provider("complaints_closed_last_month")
+def complaints_closed_last_month(session: Session, prop: Property, period: datetime) -> dict[str, Any]:
+    """The complaint cases closed in the month before ``period``: the list the monthly archive hands over (移交)."""
+    month_start = period.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    prev_start = (month_start - timedelta(days=1)).replace(day=1)
+    rows = session.execute(
+        select(Instance.case_no, Instance.summary, Instance.ended_at).join(Process, Process.id == Instance.process_id)
+        .where(Instance.property_id == prop.id, Process.key == "complaint", Instance.ended_at.is_not(None),
+               Instance.ended_at >= prev_start, Instance.ended_at < month_start)
+        .order_by(Instance.ended_at, Instance.id)).all()
+    records = [{"case_no": case_no, "resident_name": (summary or {}).get("resident_name", ""),
+                "building_room": (summary or {}).get("building_room", ""),
+                "closed_on": ended.astimezone(ZoneInfo(prop.timezone)).date().isoformat()}
+               for case_no, summary, ended in rows]
+    return {"records": records, "period": f"{prev_start:%Y-%m}"}
 
 
 def latest_period(cron: str, now: datetime, tz: str) -> datetime:
