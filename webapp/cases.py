@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from io import BytesIO
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
@@ -46,7 +47,10 @@ def start(property_code: str, process_key: str):
         abort(404)
     schema = json.loads(specs.version_info(session, entry.version_id).files[entry.start_form])
     if request.method == "GET":
-        return render_template("cases/start.html", entry=entry, schema=schema, fields=formrender.fields(schema))
+        prop = session.scalar(select(Property).where(Property.code == property_code))
+        prefill = formrender.prefill_values(me().display_name, datetime.now(timezone.utc), prop.timezone)
+        return render_template("cases/start.html", entry=entry, schema=schema,
+                               fields=formrender.fields(schema, prefill=prefill))
     data = formrender.read(schema, request.form)
     if request.form.get("_add_row"):  # one more row in a table: the form again, nothing started
         return render_template("cases/start.html", entry=entry, schema=schema,

@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import select
 
 from engine import specs
+from engine.casebrief import brief
+from engine.casefiles import attachments_of
 from engine.assignments import claim, reassign, release
 from engine.exceptions import Conflict, FormInvalid, NotAllowed, NotFound
 from engine.instances import complete_task
-from engine.models import HumanTask, Instance
+from engine.models import HumanTask, Instance, Property, User
 from engine.users import holders
 
 from . import formrender
+from .taskfiles import attach_uploads, discard
 from .access import case_or_404, may_work, me, my_lanes, my_next_task, safe_next, supervises, task_or_404
 from .db import get_session
 from .messages import explain
@@ -29,12 +34,26 @@ def _schema(instance: Instance, form: str | None) -> dict | None:
     return json.loads(text) if text else None
 
 
+def _prefill(task: HumanTask) -> dict:
+    prop = get_session().get(Property, task.property_id)
+    return formrender.prefill_values(me().display_name, datetime.now(timezone.utc), prop.timezone)
+
+
 def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None):
-    candidates = holders(get_session(), task.property_id, task.lane) if supervises(task.property_id) else []
-    version = specs.version_info(get_session(), instance.version_id)
+    session = get_session()
+    candidates = holders(session, task.property_id, task.lane) if supervises(task.property_id) else []
+    version = specs.version_info(session, instance.version_id)
+    case_brief = brief(session, instance, task.task_name)
+    files = attachments_of(session, instance.id)
+    actors = {s.actor for s in case_brief.steps} | {case_brief.reported_by, task.assignee} - {None}
+    names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(actors))).all())
     return render_template("tasks/task.html", task=task, case=instance, schema=schema or {},
-                           labels=formrender.titles(version.files),
-                           fields=formrender.fields(schema, values, errors, add_row=add_row),
+                           labels=formrender.titles(version.files), brief=case_brief, names=names,
+                           photos=[a for a in files if a.content_type.startswith("image/")],
+                           accept=",".join(current_app.config["ATTACHMENT_TYPES"]),
+                           max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
+                           fields=formrender.fields(schema, values, errors, add_row=add_row,
+                                                    prefill=None if values is not None else _prefill(task)),
                            form_errors=(errors or {}).get(""),
                            may_work=may_work(task), supervisor=supervises(task.property_id),
                            candidates=candidates), status
@@ -57,17 +76,22 @@ def work(task_id: str):
     data = formrender.read(schema, request.form)
     if request.form.get("_add_row"):  # one more row in a table: the form again, nothing completed
         return _render(task, instance, schema, values=data, add_row=request.form["_add_row"])
+    try:  # photos taken with the form: attached in the completion's transaction, or not at all
+        stored = attach_uploads(session, instance.id)
+    except NotAllowed as exc:
+        return _render(task, instance, schema, values=data, status=400,
+                       errors={"": _("Nothing was saved: %(reason)s", reason=explain(exc))})
     try:
         complete_task(session, task_id, data, user=me().username, lanes=my_lanes(task.property_id))
     except FormInvalid as exc:
-        session.rollback()
+        discard(session, stored)
         return _render(task, instance, schema, values=data, errors=formrender.field_errors(exc), status=400)
     except (Conflict, NotFound) as exc:
-        session.rollback()
+        discard(session, stored)
         flash(_("The task could not be completed: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for("inbox.index"))
     except NotAllowed as exc:
-        session.rollback()
+        discard(session, stored)
         flash(_("You may not complete this task: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for(".work", task_id=task_id))
     session.commit()
