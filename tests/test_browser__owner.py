@@ -161,7 +161,7 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
             due_before = s.scalars(select(Timer.due_at).join(Instance).where(Instance.case_no == older_no)).all()
         clock.shift(timedelta(hours=1))
         owner.goto(base + "/processes/service_request")
-        owner.get_by_role("link", name="迁移进行中的案件").click()
+        owner.get_by_role("link", name="迁移进行中的工单").click()
         owner.get_by_label("目标").select_option("2")
         owner.get_by_role("button", name="重新检查").click()
         older_row = owner.locator(f"tr[data-case='{older_no}']")
@@ -169,7 +169,7 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
         expect(owner.locator(f"tr[data-case='{at_p1}']")).to_have_count(0)  # already on version 2
         screenshot(owner, "migration-dry-run")
         older_row.get_by_role("checkbox").check()
-        owner.get_by_role("button", name="迁移选中的案件").click()
+        owner.get_by_role("button", name="迁移选中的工单").click()
         expect(owner.get_by_role("heading", name="已迁移到第 2 版")).to_be_visible()
         expect(owner.locator(".moved")).to_have_text(older_no)
         with sessions() as s:
@@ -182,7 +182,7 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
             case_id = case.id
         assert not owner.errors and not hq.errors
         hq.goto(f"{base}/cases/{case_id}")
-        expect(hq.locator("#timeline")).to_contain_text("流程负责人小林 将案件从流程第 1 版迁移到第 2 版")
+        expect(hq.locator("#timeline")).to_contain_text("流程负责人小林 将工单从流程第 1 版迁移到第 2 版")
         expect(hq.locator(".page-head")).to_contain_text("第 2 版")
 
 

@@ -12,8 +12,9 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from engine import specs
+from engine.casesearch import CaseQuery, search_cases
 from engine.inbox import InboxQuery, facets, inbox, notices_for
-from engine.models import AuditEvent, AuditKind, Instance, Process, Property
+from engine.models import AuditEvent, AuditKind, Instance, Process, Property, User
 from engine.roles import SUPERVISORS
 
 from .access import me, my_lanes, my_property_ids
@@ -66,8 +67,16 @@ def index():
     escalated = set(session.scalars(select(AuditEvent.instance_id).where(
         AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED).distinct())) if ids else set()
     notices = notices_for(session, user, now - NOTICE_DAYS)
+    assignees = {row.assignee for row in page.rows if row.assignee}
+    holders = dict(session.execute(select(User.username, User.display_name)
+                                   .where(User.username.in_(assignees))).all()) if assignees else {}
+    other_cases = []  # the search also finds cases without open tasks of mine, and says so
+    if query.search:
+        found = search_cases(session, my_property_ids(), CaseQuery(text=query.search, limit=6), now).rows
+        other_cases = [case for case in found if case.id not in ids]
+        summaries.update({case.id: summary_text(session, case) for case in other_cases})
     workable = {row.id for row in page.rows if row.assignee == user.username or row.lane in my_lanes(row.property_id)}
     return render_template("inbox/index.html", page=page, query=query, summaries=summaries, escalated=escalated, props=props,
                            process_names=names, process_keys=process_keys, tasks=tasks, now=now, workable=workable,
-                           notices=notices,
+                           notices=notices, holders=holders, other_cases=other_cases,
                            supervisor=user.is_hq or any(a.role in SUPERVISORS for a in user.roles))
