@@ -70,6 +70,14 @@ def form_title(version, filename: str | None) -> str:
     return str(schema.get("title", "")) if isinstance(schema, dict) else ""
 
 
+def _properties(version, filename: str | None) -> dict:
+    try:
+        schema = json.loads(version.files.get(filename or "", "") or "{}")
+    except ValueError:
+        return {}
+    return (schema.get("properties") or {}) if isinstance(schema, dict) else {}
+
+
 def _form_of(task_specs: dict, task_name: str | None) -> str | None:
     task_spec = task_specs.get(task_name or "")
     props = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}) if task_spec else {}
@@ -86,12 +94,20 @@ def brief(session: Session, instance: Instance, task_name: str | None) -> Brief:
         .order_by(AuditEvent.at, AuditEvent.id)).all()
     started = next((e for e in events if e.kind == AuditKind.STARTED), None)
     start_data = ((started.data or {}).get("data") or {}) if started else {}
-    steps = [EarlierStep(e.task_name or "", e.title or e.task_name or "",
-                         form_title(version, _form_of(task_specs, e.task_name)), e.actor, e.at,
-                         {k: v for k, v in (e.data or {}).items() if k not in HIDDEN})
-             for e in events if e.kind == AuditKind.TASK_COMPLETED]
+    steps = []
+    for e in events:
+        if e.kind != AuditKind.TASK_COMPLETED:
+            continue
+        form = _form_of(task_specs, e.task_name)
+        fields = list(_properties(version, form))
+        data = sorted(((k, v) for k, v in (e.data or {}).items() if k not in HIDDEN),
+                      key=lambda kv: fields.index(kv[0]) if kv[0] in fields else len(fields))
+        steps.append(EarlierStep(e.task_name or "", e.title or e.task_name or "", form_title(version, form),
+                                 e.actor, e.at, dict(data)))
+    order = list(_properties(version, version.manifest.get("start_form")))  # JSONB keeps no key order
+    reported = {k: v for k, v in start_data.items() if k not in HIDDEN and v not in (None, "", [])}
     return Brief(
-        reported={k: v for k, v in start_data.items() if k not in HIDDEN and v not in (None, "", [])},
+        reported=dict(sorted(reported.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))),
         reported_at=started.at if started else instance.created_at,
         reported_by=started.actor if started else instance.started_by,
         start_form_title=form_title(version, version.manifest.get("start_form")),
