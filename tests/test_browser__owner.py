@@ -105,7 +105,7 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
         owner.get_by_label("改动说明(显示在版本列表中)").fill("登记后增加现场核实")
         owner.get_by_role("button", name="校验并保存为新版本").click()
         expect(owner.locator(".save-status")).to_contain_text("未保存")
-        expect(owner.locator(".problems")).to_contain_text("user task has no lane")
+        expect(owner.locator(".problems")).to_contain_text("此用户任务不在任何泳道中")
         expect(owner.locator(".file-pane:not([hidden]) .djs-element.pf-invalid")).to_have_count(1)
         expect(owner.locator(".file-pane:not([hidden]) .pf-problem-badge")).to_be_visible()
         screenshot(owner, "modeler-validation-error")

@@ -92,3 +92,9 @@ def test_a_bad_file_with_the_form_saves_nothing_and_keeps_what_was_typed(dispatc
     assert _task(session, case.id).id == task.id
     assert session.scalar(select(func.count()).select_from(Attachment)) == 0
     assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+
+
+def test_the_case_diagram_names_lanes_by_role(dispatched, as_user):
+    case, _task = dispatched
+    xml = as_user("fd1").get(f"/cases/{case.id}/diagram/complaint.bpmn").get_data(as_text=True)
+    assert 'id="lane_front_desk" name="客服前台"' in xml and 'name="front_desk"' not in xml

@@ -21,6 +21,7 @@ from engine.progress import case_progress
 from engine.startable import find_startable, startable
 
 from . import formrender
+from .lanes import lane_labels
 from .access import case_or_404, may_work, me, my_next_task
 from .db import get_session
 from .messages import explain
@@ -108,7 +109,7 @@ def diagram(case_id: int, filename: str):
     text = specs.version_info(get_session(), case.version_id).files.get(filename)
     if text is None or not filename.endswith(".bpmn"):
         abort(404)
-    return Response(text, mimetype="application/xml")
+    return Response(lane_labels(text), mimetype="application/xml")
 
 
 @bp.route("/<int:case_id>/comments", methods=["POST"])

@@ -20,6 +20,7 @@ from engine.processes import get_process
 from engine.roles import ROLES
 from engine.versiondiff import diff_files
 
+from .problemtext import problem_text
 from .access import me, owners_only
 from .db import get_session
 from .diffview import Names
@@ -139,7 +140,7 @@ def save(key: str):
         session.commit()
     except PackageInvalid as exc:
         session.rollback()
-        return jsonify(problems=[{"file": p.file, "element_id": p.element_id, "message": p.message}
+        return jsonify(problems=[{"file": p.file, "element_id": p.element_id, "message": problem_text(p.message)}
                                  for p in exc.problems]), 422
     except (Conflict, IntegrityError):
         session.rollback()

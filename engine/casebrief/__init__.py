@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from .. import specs
 from ..models import AuditEvent, AuditKind, Instance
 
-HIDDEN = frozenset({"case_no", "property_code", "started_by", "params"})  # bookkeeping, not what anyone reported
+# bookkeeping, not what anyone reported (linked cases are on the timeline and the case page)
+HIDDEN = frozenset({"case_no", "property_code", "started_by", "params", "opened_from", "opened_cases"})
 
 
 @dataclass(frozen=True)
