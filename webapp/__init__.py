@@ -47,8 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _dev_secret(Path(app.instance_path))
     app.config.setdefault("ATTACHMENT_DIR", str(Path(app.instance_path) / "attachments"))
 
-    from . import (admin, auth, cases, casesearch, db, display, errors, i18n, inbox, library, migrations, properties, rollout,
-                   security, tasks)
+    from . import (admin, auth, cases, casesearch, db, display, errors, i18n, inbox, library, migrations, notices,
+                   properties, rollout, security, tasks)
 
     db.init_app(app)
     security.init_app(app)
@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(casesearch.bp)
+    app.register_blueprint(notices.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.health_bp)
     for owners in (library, rollout, properties, migrations):

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from engine import specs
 from engine.casesearch import CaseQuery, search_cases
-from engine.inbox import InboxQuery, facets, inbox, notices_for
+from engine.inbox import InboxQuery, facets, inbox
+from engine.noticeboard import open_notices
 from engine.models import AuditEvent, AuditKind, Instance, Process, Property, User
 from engine.roles import SUPERVISORS
 
@@ -66,7 +67,7 @@ def index():
     summaries = {case.id: summary_text(session, case) for case in cases.values()}
     escalated = set(session.scalars(select(AuditEvent.instance_id).where(
         AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED).distinct())) if ids else set()
-    notices = notices_for(session, user, now - NOTICE_DAYS)
+    notices = open_notices(session, user, now - NOTICE_DAYS)
     assignees = {row.assignee for row in page.rows if row.assignee}
     holders = dict(session.execute(select(User.username, User.display_name)
                                    .where(User.username.in_(assignees))).all()) if assignees else {}

@@ -3,6 +3,7 @@ from ..db import Base
 from .casefile import Attachment
 from .audit import AuditEvent, AuditKind, Incident, IncidentStatus
 from .instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
+from .notice import NoticeDismissal
 from .outbox import OutboxMessage, OutboxStatus
 from .process import Deployment, Process, ProcessVersion
 from .property import Property, PropertyParameter
@@ -11,6 +12,6 @@ from .user import RoleAssignment, User
 
 __all__ = [
     "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
-    "Instance", "InstanceStatus", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion", "Property",
+    "Instance", "InstanceStatus", "NoticeDismissal", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion", "Property",
     "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
 ]

@@ -1,4 +1,5 @@
-"""instances.search_text and indexes: finding any case (工单查询) by number, resident, phone or room, newest first
+"""instances.search_text and indexes: finding any case (工单查询) by number, resident, phone or room, newest first;
+notice_dismissals: notices someone put away
 
 Revision ID: 0011
 Revises: 0008
@@ -24,6 +25,15 @@ def upgrade() -> None:
         text = " ".join([row.case_no, *(str(v) for v in (summary or {}).values())])
         conn.execute(sa.text("UPDATE instances SET search_text = :t WHERE id = :i"), {"t": text, "i": row.id})
     op.create_index("ix_instances_property_created", "instances", ["property_id", "created_at", "id"])
+    op.create_table(
+        "notice_dismissals",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column("instance_id", sa.Integer(), sa.ForeignKey("instances.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("message_key", sa.String(64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("user_id", "instance_id", "message_key"),
+    )
     if conn.dialect.name == "postgresql":  # substring search over a million cases: a trigram index, if allowed
         with conn.begin_nested() as savepoint:
             try:
@@ -35,6 +45,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("notice_dismissals")
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("DROP INDEX IF EXISTS ix_instances_search_trgm"))
