@@ -136,6 +136,7 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
         hq.get_by_label("要部署的版本").select_option("2")
         hq.get_by_label("P001 翠湖花园").check()
         hq.get_by_role("button", name="部署到选中的项目").click()
+        hq.get_by_role("button", name="确认部署").click()
         expect(hq.locator(".flash-success")).to_contain_text("服务请求(测试) 第 2 版已在 1 个物业项目运行:P001")
         expect(hq.locator("tr[data-property='P001'] .runs")).to_have_text("第 2 版")
         expect(hq.locator("tr[data-property='P002'] .runs")).to_have_text("第 1 版")

@@ -134,6 +134,7 @@ def test_owner_adds_a_step_to_the_repair_process_hq_deploys_it_to_one_property_o
         hq.get_by_label("要部署的版本").select_option("2")
         hq.get_by_label("P001 翠湖花园").check()
         hq.get_by_role("button", name="部署到选中的项目").click()
+        hq.get_by_role("button", name="确认部署").click()
         expect(hq.locator(".flash-success")).to_contain_text("报修与上门维修服务 第 2 版已在 1 个物业项目运行:P001")
         expect(hq.locator("tr[data-property='P002'] .runs")).to_have_text("第 1 版")
         screenshot(hq, "repair-rollout")

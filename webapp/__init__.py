@@ -47,7 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _dev_secret(Path(app.instance_path))
     app.config.setdefault("ATTACHMENT_DIR", str(Path(app.instance_path) / "attachments"))
 
-    from . import (admin, auth, cases, casesearch, db, display, errors, i18n, inbox, library, migrations, notices,
+    from . import (admin, auth, bulk, cases, casesearch, db, display, errors, i18n, inbox, library, migrations, notices,
                    properties, rollout, security, tasks)
 
     db.init_app(app)
@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(cases.bp)
     app.register_blueprint(casesearch.bp)
     app.register_blueprint(notices.bp)
+    app.register_blueprint(bulk.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.health_bp)
     for owners in (library, rollout, properties, migrations):

@@ -18,6 +18,7 @@ from engine.noticeboard import open_notices
 from engine.models import AuditEvent, AuditKind, Instance, Process, Property, User
 from engine.roles import SUPERVISORS
 
+from .bulk import reassign_candidates
 from .access import me, my_lanes, my_property_ids
 from .db import get_session
 
@@ -26,9 +27,14 @@ VIEWS = ("mine", "team", "property")
 NOTICE_DAYS = timedelta(days=7)  # how far back the inbox shows notices to my roles
 
 
+def landing_view(user) -> str:
+    """Supervisors, managers and HQ land on the whole property (their team's work); everyone else on their own."""
+    return "property" if user.is_hq or any(a.role in SUPERVISORS for a in user.roles) else "mine"
+
+
 def _query() -> InboxQuery:
     args = request.args
-    view = args.get("view", "mine")
+    view = args.get("view") or landing_view(me())
     process_key, _sep, task_name = args.get("task", "").partition(":")
     return InboxQuery(
         view=view if view in VIEWS else "mine",
@@ -80,4 +86,5 @@ def index():
     return render_template("inbox/index.html", page=page, query=query, summaries=summaries, escalated=escalated, props=props,
                            process_names=names, process_keys=process_keys, tasks=tasks, now=now, workable=workable,
                            notices=notices, holders=holders, other_cases=other_cases,
+                           candidates=reassign_candidates(session) if query.view in ("team", "property") else [],
                            supervisor=user.is_hq or any(a.role in SUPERVISORS for a in user.roles))

@@ -22,6 +22,7 @@ from . import formrender
 from .taskfiles import attach_uploads, discard
 from .access import case_or_404, may_work, me, my_lanes, my_next_task, safe_next, supervises, task_or_404
 from .db import get_session
+from .display import role_label
 from .messages import explain
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -101,7 +102,8 @@ def work(task_id: str):
     return redirect(url_for(".work", task_id=mine.id) if mine is not None else url_for("inbox.index"))
 
 
-def _assign(task_id: str, action):
+def _assign(task_id: str, action, done: str):
+    """Run a claim/release/reassign ``action`` on the task and say that it worked (``done``) or why not."""
     session = get_session()
     task = task_or_404(task_id)
     try:
@@ -110,7 +112,14 @@ def _assign(task_id: str, action):
     except (Conflict, NotFound, NotAllowed) as exc:
         session.rollback()
         flash(explain(exc), "error")
+    else:
+        flash(done, "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
+
+
+def _name(username: str | None) -> str:
+    user = get_session().scalar(select(User).where(User.username == username)) if username else None
+    return user.display_name if user else (username or "")
 
 
 @bp.route("/<task_id>/claim", methods=["POST"])
@@ -119,7 +128,8 @@ def claim_task(task_id: str):
     task = task_or_404(task_id)
     if not may_work(task):
         abort(403)
-    return _assign(task_id, lambda s, t: claim(s, t.id, me().username))
+    return _assign(task_id, lambda s, t: claim(s, t.id, me().username),
+                   _("You claimed “%(task)s” (%(case)s).", task=task.title, case=task.case_no))
 
 
 @bp.route("/<task_id>/release", methods=["POST"])
@@ -128,9 +138,11 @@ def release_task(task_id: str):
     task = task_or_404(task_id)
     if task.assignee != me().username and not supervises(task.property_id):
         abort(403)
+    done = _("“%(task)s” (%(case)s) is back with the role %(role)s.", task=task.title, case=task.case_no,
+             role=role_label(task.lane))
     if task.assignee == me().username:
-        return _assign(task_id, lambda s, t: release(s, t.id, me().username))
-    return _assign(task_id, lambda s, t: reassign(s, t.id, None, by=me().username))
+        return _assign(task_id, lambda s, t: release(s, t.id, me().username), done)
+    return _assign(task_id, lambda s, t: reassign(s, t.id, None, by=me().username), done)
 
 
 @bp.route("/<task_id>/reassign", methods=["POST"])
@@ -142,4 +154,7 @@ def reassign_task(task_id: str):
     to = request.form.get("to") or None
     if to is not None and to not in {u.username for u in holders(get_session(), task.property_id, task.lane)}:
         abort(400)
-    return _assign(task_id, lambda s, t: reassign(s, t.id, to, by=me().username))
+    done = (_("“%(task)s” (%(case)s) now goes to %(name)s.", task=task.title, case=task.case_no, name=_name(to))
+            if to else _("“%(task)s” (%(case)s) is back with the role %(role)s.", task=task.title, case=task.case_no,
+                         role=role_label(task.lane)))
+    return _assign(task_id, lambda s, t: reassign(s, t.id, to, by=me().username), done)
