@@ -149,7 +149,7 @@ PAGES = {  # what each role reaches from the top bar, and the pages those lead t
     "guard1": ["/", "/search/", "{case}"],
     "sup1": ["/", "/?view=property", "/search/?status=running", "{task}", "{case}"],
     "hq": ["/", "/search/", "/processes/", "/processes/complaint", "/rollout/", "/rollout/complaint",
-           "/properties/P001", "{case}"],
+           "/properties/P001", "/staff/", "{case}"],
     "owner": ["/processes/", "/processes/complaint", "/processes/complaint/diff?a=1&b=1", "/processes/complaint/edit",
               "/processes/complaint/migrate?to=1", "/rollout/"],
     "ops": ["/admin/", "/search/"],

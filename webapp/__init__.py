@@ -48,7 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("ATTACHMENT_DIR", str(Path(app.instance_path) / "attachments"))
 
     from . import (admin, auth, bulk, cases, casesearch, db, display, errors, i18n, inbox, library, migrations, notices,
-                   properties, rollout, security, tasks)
+                   properties, rollout, security, staff, tasks)
 
     db.init_app(app)
     security.init_app(app)
@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(casesearch.bp)
     app.register_blueprint(notices.bp)
     app.register_blueprint(bulk.bp)
+    app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.health_bp)
     for owners in (library, rollout, properties, migrations):
