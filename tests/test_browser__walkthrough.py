@@ -108,7 +108,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         eng.get_by_label("处理情况").select_option("solved")
         eng.get_by_label("调查核实情况").fill("灯具老化烧毁")
         eng.get_by_label("处理结果").fill("已更换LED灯具")
-        eng.get_by_label("处理人").fill("李工")
+        eng.get_by_label("处理人").select_option("工程老李")  # the role's people, by name
         complete(eng, "跟踪处理结果并反馈业主")
         fd.goto(base + "/")
         fd.locator("tr", has_text=case_no).get_by_role("link", name="跟踪处理结果并反馈业主").click()
@@ -127,7 +127,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         fd.get_by_label("已联系上业户").check()
         fd.get_by_label("回访内容及处理结果").fill("业主表示满意")
         fd.get_by_label("客户满意度").select_option("A")
-        fd.get_by_label("回访人员").fill("客服小王")
+        fd.get_by_label("回访人员").select_option("前台小王")
         fd.get_by_label("回访日期").fill("2026-11-26")
         complete(fd, "已结案")
 

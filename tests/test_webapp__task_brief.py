@@ -22,8 +22,8 @@ def _task(session, case_id):
 
 
 @pytest.fixture
-def dispatched(session, app, clock):  # noqa: F811
-    """A complaint registered, confirmed, classified and dispatched to engineering at P001; its open task."""
+def classified(session, app, clock):  # noqa: F811
+    """A complaint registered, confirmed and classified as engineering's at P001; its dispatch task."""
     deploy_library(session, "complaint")
     case = start_instance(session, "P001", "complaint", COMPLAINT, user="fd1")
     session.commit()
@@ -33,8 +33,15 @@ def dispatched(session, app, clock):  # noqa: F811
     complete_task(session, _task(session, case.id).id, {
         "validity": "valid", "urgency": "medium", "cause": "service", "service_category": "facility",
         "analysis": "公共照明灯具损坏", "reply_content": "已安排工程部三个工作日内修复"}, user="fd1", lanes=lanes)
-    complete_task(session, _task(session, case.id).id, {"dispatch_requirements": "三个工作日内更换灯具"},
-                  user="fd1", lanes=lanes)
+    session.commit()
+    return case, _task(session, case.id)
+
+
+@pytest.fixture
+def dispatched(classified, session):
+    """... and dispatched to engineering: its open task."""
+    case, task = classified
+    complete_task(session, task.id, {"dispatch_requirements": "三个工作日内更换灯具"}, user="fd1", lanes={"front_desk"})
     session.commit()
     return case, _task(session, case.id)
 
@@ -58,7 +65,6 @@ def test_the_task_page_tells_the_case(dispatched, as_user):
 def test_who_and_when_come_filled_in(dispatched, as_user):
     _case, task = dispatched
     page = as_user("eng1").get(f"/tasks/{task.id}").get_data(as_text=True)
-    assert re.search(r'id="f-handled_by"[^>]*value="工程老李"', page)
     assert re.search(r'id="f-handled_on"[^>]*value="2026-11-23"', page)
 
 
@@ -88,7 +94,7 @@ def test_a_bad_file_with_the_form_saves_nothing_and_keeps_what_was_typed(dispatc
     assert response.status_code == 400
     assert "未保存任何内容" in page and "a.exe" in page
     assert "image/" not in page.split('id="task-form"')[1].split("</form>")[0].replace('accept="image/*"', "")
-    assert re.search(r'id="f-investigation"[^>]*value="灯具老化"', page)
+    assert re.search(r'id="f-investigation"[^>]*>灯具老化</textarea>', page)
     assert _task(session, case.id).id == task.id
     assert session.scalar(select(func.count()).select_from(Attachment)) == 0
     assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
@@ -98,3 +104,21 @@ def test_the_case_diagram_names_lanes_by_role(dispatched, as_user):
     case, _task = dispatched
     xml = as_user("fd1").get(f"/cases/{case.id}/diagram/complaint.bpmn").get_data(as_text=True)
     assert 'id="lane_front_desk" name="客服前台"' in xml and 'name="front_desk"' not in xml
+
+
+def test_dispatch_shows_the_department_the_decision_table_picked_and_offers_its_staff(classified, as_user):
+    _case, task = classified
+    assert task.task_name == "dispatch"
+    page = as_user("fd1").get(f"/tasks/{task.id}").get_data(as_text=True)
+    decided = page[page.index('aria-label="流程判定"'):page.index('id="task-form"')]
+    assert "责任部门" in decided and "<strong>工程部</strong>" in decided
+    picker = page[page.index('id="f-assignee_name"'):].split("</select>")[0]
+    assert '<option value="工程老李">工程老李</option>' in picker and '<option value="工程小孙">工程小孙</option>' in picker
+    assert "eng1" not in picker                                   # by display name, never the user name
+
+
+def test_who_handled_it_is_a_select_of_the_role_s_people_with_me_chosen(dispatched, as_user):
+    _case, task = dispatched
+    page = as_user("eng1").get(f"/tasks/{task.id}").get_data(as_text=True)
+    picker = page[page.index('id="f-handled_by"'):].split("</select>")[0]
+    assert '<option value="工程老李" selected>工程老李</option>' in picker and "工程小孙" in picker

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from engine import specs
 from engine.casebrief import brief
+from engine.casebrief.taskdata import decision_outputs, task_data
 from engine.casefiles import attachments_of
 from engine.assignments import claim, reassign, release
 from engine.exceptions import Conflict, FormInvalid, NotAllowed, NotFound
@@ -46,15 +47,26 @@ def _render(task: HumanTask, instance: Instance, schema, values=None, errors=Non
     version = specs.version_info(session, instance.version_id)
     case_brief = brief(session, instance, task.task_name)
     files = attachments_of(session, instance.id)
+    outputs = decision_outputs(version.files)
+    props = (schema or {}).get("properties") or {}
+    wants_data = outputs or any(isinstance(p, dict) and p.get("x-staff") for p in props.values())
+    data = task_data(session, instance, task.id) if wants_data else {}
+    decided = [(label or name, name, data[name]) for name, label in outputs if data.get(name) not in (None, "", [])]
+    pickers = {}
+    for name, prop in props.items():
+        role = formrender.staff_role(prop, task.lane, data) if isinstance(prop, dict) else None
+        if role:
+            pickers[name] = [u.display_name for u in holders(session, task.property_id, role)]
     actors = {s.actor for s in case_brief.steps} | {case_brief.reported_by, task.assignee} - {None}
     names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(actors))).all())
     return render_template("tasks/task.html", task=task, case=instance, schema=schema or {},
-                           labels=formrender.titles(version.files), brief=case_brief, names=names,
+                           labels=formrender.titles(version.files), brief=case_brief, names=names, decided=decided,
                            photos=[a for a in files if a.content_type.startswith("image/")],
                            accept=",".join(current_app.config["ATTACHMENT_TYPES"]),
                            max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
                            fields=formrender.fields(schema, values, errors, add_row=add_row,
-                                                    prefill=None if values is not None else _prefill(task)),
+                                                    prefill=None if values is not None else _prefill(task),
+                                                    pickers=pickers),
                            form_errors=(errors or {}).get(""),
                            may_work=may_work(task), supervisor=supervises(task.property_id),
                            candidates=candidates), status
