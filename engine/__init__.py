@@ -27,6 +27,7 @@ Contracts, for every service below:
 - **Refusals are domain exceptions** (``engine.exceptions``) with an English message,
   and, for those people meet, a ``code`` and parameters the caller translates.
 """
+from engine.cases.brief import brief
 from engine.cases.files import FileStore, add_comment, attach, attachments_of
 from engine.cases.history import events_of
 from engine.cases.incidents import deliver_due_messages, deliver_message, open_incidents
@@ -34,6 +35,7 @@ from engine.cases.lifecycle import cancel_instance, complete_task, get_task_row,
 from engine.cases.moving import check_cases, migrate_case, migrate_cases
 from engine.cases.progress import case_progress
 from engine.cases.step import start_instance
+from engine.cases.taskdata import decision_outputs, task_data
 from engine.exceptions import (
     Conflict,
     EngineError,
@@ -61,6 +63,7 @@ from engine.messages.outbox import due_ids as due_message_ids
 from engine.org.parameters import parameters_for, set_parameter, unset_parameter
 from engine.org.properties import create_property, get_property, set_calendar
 from engine.org.roles import ROLES, SUPERVISORS
+from engine.org.staff import USERNAME as USERNAME_PATTERN
 from engine.org.staff import (
     authenticate,
     create_user,
@@ -69,6 +72,8 @@ from engine.org.staff import (
     holders,
     lanes_by_property,
     property_ids,
+    reactivate,
+    rename,
     revoke,
     set_password,
 )
@@ -86,6 +91,7 @@ from engine.storage.models import (
     IncidentStatus,
     Instance,
     InstanceStatus,
+    NoticeDismissal,
     OutboxMessage,
     OutboxStatus,
     Process,
@@ -100,8 +106,12 @@ from engine.storage.models import (
 )
 from engine.storage.models._types import utcnow
 from engine.storage.schema import create_schema, upgrade
-from engine.tasks.assignments import claim, excluded_from, reassign, release
+from engine.tasks.assignments import claim, deactivate_user, excluded_from, reassign, release
+from engine.tasks.case_search import STATUSES as CASE_STATUSES
+from engine.tasks.case_search import CaseQuery, decode_key, encode_key, search_cases
 from engine.tasks.inbox import DUE_SOON, InboxQuery, can_work, facets, inbox, is_supervisor, notices_for
+from engine.tasks.notices import dismiss as dismiss_notice
+from engine.tasks.notices import open_notices
 from engine.tasks.startable import find_startable, startable
 from engine.timers.firing import SweepReport, fire_due_timers, fire_instance_timers, quarantine
 from engine.timers.reminders import notice_due_soon
@@ -111,10 +121,11 @@ __all__ = [
     # cases
     "start_instance", "complete_task", "cancel_instance", "retry_incident", "get_task_row", "events_of",
     "case_progress", "FileStore", "add_comment", "attach", "attachments_of", "open_incidents",
-    "check_cases", "migrate_case", "migrate_cases",
+    "check_cases", "migrate_case", "migrate_cases", "brief", "task_data", "decision_outputs",
     # tasks
     "InboxQuery", "inbox", "facets", "notices_for", "can_work", "is_supervisor", "DUE_SOON",
-    "claim", "release", "reassign", "excluded_from", "startable", "find_startable",
+    "claim", "release", "reassign", "excluded_from", "startable", "find_startable", "deactivate_user",
+    "CaseQuery", "search_cases", "CASE_STATUSES", "encode_key", "decode_key", "open_notices", "dismiss_notice",
     # timers and messages
     "fire_due_timers", "fire_instance_timers", "quarantine", "SweepReport", "start_due_schedules",
     "notice_due_soon", "deliver_message", "deliver_due_messages", "due_message_ids", "MESSAGE_RETRY_INTERVALS",
@@ -126,13 +137,14 @@ __all__ = [
     # properties and staff
     "create_property", "get_property", "set_calendar", "set_parameter", "unset_parameter", "parameters_for",
     "create_user", "get_user", "authenticate", "set_password", "grant", "revoke", "holders",
-    "lanes_by_property", "property_ids", "ROLES", "SUPERVISORS",
+    "lanes_by_property", "property_ids", "ROLES", "SUPERVISORS", "rename", "reactivate", "USERNAME_PATTERN",
     # storage, settings, logs
     "Settings", "make_engine", "make_session_factory", "create_schema", "upgrade", "take_followups",
     "Followups", "configure_logging", "logging_config", "utcnow",
     # models (callers read them; only the services above write them)
     "Attachment", "AuditEvent", "AuditKind", "Deployment", "HumanTask", "Incident", "IncidentStatus",
-    "Instance", "InstanceStatus", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion", "Property",
+    "Instance", "InstanceStatus", "NoticeDismissal", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion",
+    "Property",
     "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
     # exceptions
     "EngineError", "Conflict", "NotFound", "NotAllowed", "FormInvalid", "FieldError", "PackageInvalid",

@@ -8,7 +8,7 @@ import pytest
 from library import at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from test_processes__reporting import scheduled
 
-from engine.storage.models import InstanceStatus
+from engine import InstanceStatus
 
 ANNUAL = {"year_summary": "全年投诉处理率100%", "year_plan": "提升满意度", "long_term_plan": "三年达到市优秀"}
 REPAIRS = {"items": [{"item": "外墙防水", "scope": "1-3栋", "budget": 120000, "planned_month": 4}],

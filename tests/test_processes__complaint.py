@@ -2,8 +2,7 @@
 import pytest
 from library import Case, at, clock, deploy_library, fast_validation  # noqa: F401 - fixtures
 
-from engine.exceptions import FormInvalid, NotAllowed
-from engine.storage.models import AuditKind, InstanceStatus
+from engine import AuditKind, FormInvalid, InstanceStatus, NotAllowed
 
 COMPLAINT = {"resident_name": "张三", "building_room": "3-1201", "contact_phone": "13800000000",
              "channel": "phone", "content": "楼道灯坏了一周没人修", "complained_staff": ["eng_li"]}

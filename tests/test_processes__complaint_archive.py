@@ -7,8 +7,7 @@ from library import at, clock, deploy_library, fast_validation, fire  # noqa: F4
 from test_processes__complaint import classified
 from test_processes__reporting import scheduled
 
-from engine.exceptions import FormInvalid
-from engine.storage.models import InstanceStatus
+from engine import FormInvalid, InstanceStatus
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import pytest
 from library import at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from test_processes__reporting import scheduled
 
-from engine.exceptions import FormInvalid
-from engine.storage.models import InstanceStatus
+from engine import FormInvalid, InstanceStatus
 
 LETTER = {"resident_name": "赵六", "building_room": "6-101", "contact_phone": "13600000000",
           "content": "垃圾桶满了没人清", "location": "6栋门口"}

@@ -7,8 +7,7 @@ import pytest
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from test_processes__complaint import CONFIRM, SOLVED, VERIFIED, at_handler, classification, handled, registered
 
-from engine.exceptions import FormInvalid
-from engine.storage.models import InstanceStatus
+from engine import FormInvalid, InstanceStatus
 
 
 @pytest.fixture

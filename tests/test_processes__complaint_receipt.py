@@ -10,8 +10,7 @@ from library import Case, at, clock, deploy_library, fast_validation, fire  # no
 from sqlalchemy import func, select
 from test_processes__complaint import COMPLAINT, CONFIRM, classification
 
-from engine.exceptions import FormInvalid
-from engine.storage.models import AuditKind, Instance
+from engine import AuditKind, FormInvalid, Instance
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 import pytest
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 
-from engine.exceptions import NotAllowed
-from engine.storage.models import InstanceStatus
+from engine import InstanceStatus, NotAllowed
 
 REPORT = {"resident_name": "李四", "building_room": "5-302", "contact_phone": "13900000000", "content": "厨房水管爆裂",
           "repair_category": "water_leak", "safety_risk": False, "channel": "hotline", "source": "resident"}

@@ -122,7 +122,7 @@ def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
             fd.get_by_label("用户名").fill("fd1")
             fd.get_by_label("密码").fill("password-fd1")
             fd.get_by_role("button", name="登录").click()
-            fd.get_by_role("link", name="新建案件").click()
+            fd.get_by_role("link", name="新建工单").click()
             fd.get_by_role("link", name="客户投诉处理").click()
             fd.get_by_label("投诉人(业户姓名)").fill("张三")
             fd.get_by_label("栋房号").fill("3栋1201")

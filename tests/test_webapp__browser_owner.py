@@ -104,7 +104,7 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
         owner.get_by_label("改动说明(显示在版本列表中)").fill("登记后增加现场核实")
         owner.get_by_role("button", name="校验并保存为新版本").click()
         expect(owner.locator(".save-status")).to_contain_text("未保存")
-        expect(owner.locator(".problems")).to_contain_text("user task has no lane")
+        expect(owner.locator(".problems")).to_contain_text("此用户任务不在任何泳道中")
         expect(owner.locator(".file-pane:not([hidden]) .djs-element.pf-invalid")).to_have_count(1)
         expect(owner.locator(".file-pane:not([hidden]) .pf-problem-badge")).to_be_visible()
         screenshot(owner, "modeler-validation-error")
@@ -135,6 +135,7 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
         hq.get_by_label("要部署的版本").select_option("2")
         hq.get_by_label("P001 翠湖花园").check()
         hq.get_by_role("button", name="部署到选中的项目").click()
+        hq.get_by_role("button", name="确认部署").click()
         expect(hq.locator(".flash-success")).to_contain_text("服务请求(测试) 第 2 版已在 1 个物业项目运行:P001")
         expect(hq.locator("tr[data-property='P001'] .runs")).to_have_text("第 2 版")
         expect(hq.locator("tr[data-property='P002'] .runs")).to_have_text("第 1 版")
@@ -160,7 +161,7 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
             due_before = s.scalars(select(Timer.due_at).join(Instance).where(Instance.case_no == older_no)).all()
         clock.shift(timedelta(hours=1))
         owner.goto(base + "/processes/service_request")
-        owner.get_by_role("link", name="迁移进行中的案件").click()
+        owner.get_by_role("link", name="迁移进行中的工单").click()
         owner.get_by_label("目标").select_option("2")
         owner.get_by_role("button", name="重新检查").click()
         older_row = owner.locator(f"tr[data-case='{older_no}']")
@@ -168,7 +169,7 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
         expect(owner.locator(f"tr[data-case='{at_p1}']")).to_have_count(0)  # already on version 2
         screenshot(owner, "migration-dry-run")
         older_row.get_by_role("checkbox").check()
-        owner.get_by_role("button", name="迁移选中的案件").click()
+        owner.get_by_role("button", name="迁移选中的工单").click()
         expect(owner.get_by_role("heading", name="已迁移到第 2 版")).to_be_visible()
         expect(owner.locator(".moved")).to_have_text(older_no)
         with sessions() as s:
@@ -181,7 +182,7 @@ def test_owner_adds_a_step_hq_deploys_it_to_one_property_and_an_older_case_is_mi
             case_id = case.id
         assert not owner.errors and not hq.errors
         hq.goto(f"{base}/cases/{case_id}")
-        expect(hq.locator("#timeline")).to_contain_text("流程负责人小林 将案件从流程第 1 版迁移到第 2 版")
+        expect(hq.locator("#timeline")).to_contain_text("流程负责人小林 将工单从流程第 1 版迁移到第 2 版")
         expect(hq.locator(".page-head")).to_contain_text("第 2 版")
 
 

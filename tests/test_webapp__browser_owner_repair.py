@@ -133,6 +133,7 @@ def test_owner_adds_a_step_to_the_repair_process_hq_deploys_it_to_one_property_o
         hq.get_by_label("要部署的版本").select_option("2")
         hq.get_by_label("P001 翠湖花园").check()
         hq.get_by_role("button", name="部署到选中的项目").click()
+        hq.get_by_role("button", name="确认部署").click()
         expect(hq.locator(".flash-success")).to_contain_text("报修与上门维修服务 第 2 版已在 1 个物业项目运行:P001")
         expect(hq.locator("tr[data-property='P002'] .runs")).to_have_text("第 1 版")
         screenshot(hq, "repair-rollout")
@@ -158,7 +159,7 @@ def test_owner_adds_a_step_to_the_repair_process_hq_deploys_it_to_one_property_o
         expect(owner.locator(f"tr[data-case='{new_p1}']")).to_have_count(0)
         screenshot(owner, "repair-migration-dry-run")
         owner.locator(f"tr[data-case='{waiting}']").get_by_role("checkbox").check()
-        owner.get_by_role("button", name="迁移选中的案件").click()
+        owner.get_by_role("button", name="迁移选中的工单").click()
         expect(owner.locator(".moved")).to_have_text(waiting)
         with sessions() as s:
             case = s.scalars(select(Instance).where(Instance.case_no == waiting)).one()
@@ -171,5 +172,5 @@ def test_owner_adds_a_step_to_the_repair_process_hq_deploys_it_to_one_property_o
         on_site(sessions, waiting)
         assert open_steps(sessions, waiting) == ["安全措施确认"]  # moved before the new step: it passes it now
         hq.goto(f"{base}/cases/{case_id}")
-        expect(hq.locator("#timeline")).to_contain_text("流程负责人小林 将案件从流程第 1 版迁移到第 2 版")
+        expect(hq.locator("#timeline")).to_contain_text("流程负责人小林 将工单从流程第 1 版迁移到第 2 版")
         assert not owner.errors and not hq.errors and not eng.errors

@@ -42,7 +42,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
     with time_machine.travel(T0, tick=True) as clock, chromium() as browser:
         # the front desk registers a phone complaint from the start form
         fd = sign_in(browser, base, "fd1")
-        fd.get_by_role("link", name="新建案件").click()
+        fd.get_by_role("link", name="新建工单").click()
         fd.get_by_role("link", name="客户投诉处理").click()
         fd.get_by_label("投诉人(业户姓名)").fill("张三")
         fd.get_by_label("栋房号").fill("3栋1201")
@@ -68,7 +68,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         # an incomplete form shows its errors in place and saves nothing
         fd.get_by_role("button", name="完成任务").click()
         expect(fd.locator("#e-confirmed_via")).to_have_text("此项必填。")
-        expect(fd.locator("#e-contact_person")).to_have_text("此项必填。")
+        expect(fd.get_by_label("本投诉联系人")).to_have_value("前台小王")  # pre-filled with who is signed in
         screenshot(fd, "task-form-errors")
         fd.get_by_label("确认方式").select_option("phone")
         fd.get_by_label("本投诉联系人").fill("客服小王")
@@ -91,7 +91,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         expect(row).to_contain_text("剩余 2天23小时")
         screenshot(eng, "inbox")
         row.get_by_role("button", name="认领").click()
-        expect(eng.locator("tr", has_text=case_no)).to_contain_text("eng1")
+        expect(eng.locator("tr", has_text=case_no)).to_contain_text("工程老李")  # by display name
         eng.get_by_role("link", name="工程部处理").click()
         expect(eng.get_by_label("调查核实情况")).to_be_visible()
         screenshot(eng, "task-form")
@@ -119,7 +119,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         eng.get_by_label("处理情况").select_option("solved")
         eng.get_by_label("调查核实情况").fill("灯具老化烧毁")
         eng.get_by_label("处理结果").fill("已更换LED灯具")
-        eng.get_by_label("处理人").fill("李工")
+        eng.get_by_label("处理人").select_option("工程老李")  # the role's people, by name
         eng.get_by_label("预防措施").fill("每月巡查楼道照明")
         complete(eng, "跟踪处理结果并反馈业主")
         fd.goto(base + "/")
@@ -140,7 +140,7 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         fd.get_by_label("已联系上业户").check()
         fd.get_by_label("回访内容及处理结果").fill("业主表示满意")
         fd.get_by_label("客户满意度").select_option("A")
-        fd.get_by_label("回访人员").fill("客服小王")
+        fd.get_by_label("回访人员").select_option("前台小王")
         fd.get_by_label("回访日期").fill("2026-11-26")
         complete(fd, "已结案")
 
@@ -154,11 +154,11 @@ def test_a_complaint_from_registration_through_escalation_to_closing(site):
         assert fd.locator('.diagram [data-element-id="handle_engineering"].pf-done').count() == 1
         assert fd.locator('.diagram [data-element-id="handle_engineering_deadline"].pf-done').count() == 1
         timeline = fd.locator("#timeline .timeline")
-        expect(timeline).to_contain_text("前台小王 登记了案件")
+        expect(timeline).to_contain_text("前台小王 登记了工单")
         expect(timeline).to_contain_text("工程老李 认领了“工程部处理”")
         expect(timeline).to_contain_text("已升级:“工程部处理”超过时限")
         expect(timeline).to_contain_text("客服主任老张 完成了“跟踪验证处理结果”")
-        expect(timeline).to_contain_text("案件已结案")
+        expect(timeline).to_contain_text("工单已结案")
         fd.get_by_label("添加备注").fill("业主表示满意,归档")
         fd.get_by_role("button", name="备注", exact=True).click()
         expect(timeline).to_contain_text("业主表示满意,归档")

@@ -44,7 +44,7 @@ def test_case_page_shows_diagram_states_and_timeline(session, as_user):
     case = session.scalars(select(Instance)).one()
     session.commit()
     page = fd.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert case.case_no in page and "前台小王 登记了案件" in page
+    assert case.case_no in page and "前台小王 登记了工单" in page
     url = re.search(r'data-xml-url="([^"]+)"', page).group(1)
     assert url == f"/cases/{case.id}/diagram/service_request.bpmn"
     states = re.search(r'data-states="([^"]+)"', page).group(1).replace("&#34;", '"')

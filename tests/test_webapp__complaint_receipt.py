@@ -2,7 +2,7 @@
 from library import clock, deploy_library, fast_validation  # noqa: F401 - fixtures
 from sqlalchemy import select
 
-from engine.storage.models import AuditEvent, AuditKind, Instance
+from engine import AuditEvent, AuditKind, Instance
 
 FORM = {"resident_name": "张三", "building_room": "3-1201", "contact_phone": "13800000000", "channel": "letter",
         "content": "楼道灯坏了一周没人修", "location": "3栋1单元12楼楼道"}

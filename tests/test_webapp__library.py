@@ -76,7 +76,8 @@ def test_an_invalid_save_lists_problems_by_element_and_stores_nothing(as_user, o
     del files["../evil.json"]
     problems = save(owner, files).get_json()["problems"]
     [timer] = [p for p in problems if p["element_id"] == "handle_deadline"]
-    assert timer["file"] == "service_request.bpmn" and 'write "PT24H"' in timer["message"]
+    assert timer["file"] == "service_request.bpmn" and '"PT24H"' in timer["message"]
+    assert timer["message"].startswith("定时器(时长)")  # said in Chinese
     assert count_versions(session_factory) == 1
 
 

@@ -57,7 +57,7 @@ def test_dry_run_then_move_the_chosen_case(as_user, cases, deployed, session_fac
     assert "试运行" in page
     rows = {no: page.split(f'data-case="{no}"')[1].split("</tr>")[0] for no in cases}
     assert "可以迁移" in rows[first] and "可以迁移" in rows[second]
-    assert "不能迁移" in rows[handled] and "案件正处于“上门处理”步骤,第 2 版已删除该步骤" in rows[handled]
+    assert "不能迁移" in rows[handled] and "工单正处于“上门处理”步骤,第 2 版已删除该步骤" in rows[handled]
     only_p2 = owner.get("/processes/service_request/migrate?to=2&property=P002").get_data(as_text=True)
     assert second in only_p2 and first not in only_p2
 
@@ -71,7 +71,7 @@ def test_dry_run_then_move_the_chosen_case(as_user, cases, deployed, session_fac
         versions = dict(s.execute(select(Instance.case_no, Instance.version_id)).all())
     assert versions == {first: v2.id, second: deployed.id, handled: deployed.id}
     timeline = owner.get(f"/cases/{ids[first]}").get_data(as_text=True)
-    assert "总部 将案件从流程第 1 版迁移到第 2 版" in timeline
+    assert "总部 将工单从流程第 1 版迁移到第 2 版" in timeline
 
 
 def test_move_all_eligible_keeps_deadlines_and_reports_refusals(as_user, cases, deployed, session_factory, frozen):
@@ -88,4 +88,4 @@ def test_move_all_eligible_keeps_deadlines_and_reports_refusals(as_user, cases, 
         due_after = s.scalars(select(Timer.due_at).join(Instance).where(Instance.case_no == handled)).all()
     assert sorted(due_after) == sorted(due_before)  # the 48 h deadline did not restart
     again = owner.get("/processes/service_request/migrate?to=2").get_data(as_text=True)
-    assert "没有进行中的案件在其他版本上" in again
+    assert "没有进行中的工单在其他版本上" in again

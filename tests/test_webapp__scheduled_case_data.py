@@ -6,8 +6,7 @@ from library import Case, at, clock, deploy_library, fast_validation  # noqa: F4
 from sqlalchemy import select
 from test_processes__complaint import COMPLAINT
 
-from engine.storage.models import Instance, Process
-from engine.timers.schedules import start_due_schedules
+from engine import Instance, Process, start_due_schedules
 
 
 def test_the_callback_list_shows_its_residents_with_chinese_labels(session, as_user, fast_validation, clock):

@@ -56,7 +56,9 @@ def create_app(config: dict | None = None) -> Flask:
     from . import (
         admin,
         auth,
+        bulk,
         cases,
+        casesearch,
         db,
         display,
         errors,
@@ -64,9 +66,11 @@ def create_app(config: dict | None = None) -> Flask:
         inbox,
         library,
         migrations,
+        notices,
         properties,
         rollout,
         security,
+        staff,
         tasks,
     )
 
@@ -80,6 +84,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(casesearch.bp)
+    app.register_blueprint(notices.bp)
+    app.register_blueprint(bulk.bp)
+    app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.health_bp)
     for owners in (library, rollout, properties, migrations):

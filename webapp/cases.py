@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from io import BytesIO
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -32,6 +33,7 @@ from engine import (
 from . import formrender
 from .access import case_or_404, may_work, me, my_next_task
 from .db import get_session
+from .lanes import lane_labels
 from .messages import explain
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -56,7 +58,10 @@ def start(property_code: str, process_key: str):
         abort(404)
     schema = json.loads(version_info(session, entry.version_id).files[entry.start_form])
     if request.method == "GET":
-        return render_template("cases/start.html", entry=entry, schema=schema, fields=formrender.fields(schema))
+        prop = session.scalar(select(Property).where(Property.code == property_code))
+        prefill = formrender.prefill_values(me().display_name, datetime.now(UTC), prop.timezone)
+        return render_template("cases/start.html", entry=entry, schema=schema,
+                               fields=formrender.fields(schema, prefill=prefill))
     data = formrender.read(schema, request.form)
     if request.form.get("_add_row"):  # one more row in a table: the form again, nothing started
         return render_template("cases/start.html", entry=entry, schema=schema,
@@ -114,7 +119,7 @@ def diagram(case_id: int, filename: str):
     text = version_info(get_session(), case.version_id).files.get(filename)
     if text is None or not filename.endswith(".bpmn"):
         abort(404)
-    return Response(text, mimetype="application/xml")
+    return Response(lane_labels(text), mimetype="application/xml")
 
 
 @bp.route("/<int:case_id>/comments", methods=["POST"])

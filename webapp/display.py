@@ -1,6 +1,7 @@
 """How values read on a page: local times, time left until a due time, sizes, role names."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -75,6 +76,26 @@ def filesize(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
+
+
+def is_phone(key: str, value) -> bool:
+    """A value to offer as a tap-to-call link: a phone-like field, or a value that is plainly a phone number."""
+    if not isinstance(value, str) or not _PHONE.match(value.strip()):
+        return False
+    return "phone" in key or "tel" in key or sum(c.isdigit() for c in value) >= 7
+
+
+FILE_KINDS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WebP",
+              "application/pdf": "PDF"}
+
+
+def file_kinds(types) -> str:
+    """Content types as people name the kinds of file ('image/jpeg, application/pdf' -> 'JPEG、PDF')."""
+    items = types.split(",") if isinstance(types, str) else types
+    return "、".join(FILE_KINDS.get(t.strip(), t.strip().split("/")[-1].upper()) for t in items if t.strip())
+
+
 def role_label(role: str | None) -> str:
     return str(ROLE_LABELS.get(role or "", role or ""))
 
@@ -84,6 +105,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(filesize, "filesize")
     app.add_template_filter(role_label, "role")
     app.add_template_global(due_state)
+    app.add_template_global(is_phone)
     app.add_template_global(status_label)
     from .access import may_own_processes
 

@@ -75,11 +75,15 @@ def _kind(prop: dict) -> str:
 
 
 def fields(schema: dict | None, values: dict | None = None, errors: dict[str, str] | None = None,
-           add_row: str | None = None) -> list[Field]:
+           add_row: str | None = None, prefill: dict[str, Any] | None = None,
+           pickers: dict[str, list[str]] | None = None) -> list[Field]:
     """The fields of a form, in schema order, with current values and field errors.
 
     ``errors`` are keyed by dotted path ('items.0.work' for a table cell); ``add_row``
-    names a table that gets one more empty row.
+    names a table that gets one more empty row. ``prefill`` (a new form only) gives the
+    values a field's ``"x-prefill"`` asks for: ``me`` (the signed-in person's name),
+    ``now``, ``today`` — editable like any value. ``pickers`` turns a field into a select of
+    people's display names (the holders of the role its ``"x-staff"`` names, see ``staff_role``).
     """
     schema, values, errors = schema or {}, values or {}, errors or {}
     required = set(schema.get("required", []))
@@ -88,10 +92,17 @@ def fields(schema: dict | None, values: dict | None = None, errors: dict[str, st
         if prop.get("readOnly") and name not in values:
             continue
         kind = _kind(prop)
+        value = values.get(name, prop.get("default"))
+        if value is None and prefill and prop.get("x-prefill") in prefill:
+            value = prefill[prop["x-prefill"]]
         f = Field(name=name, title=prop.get("title", name), kind=kind, required=name in required,
-                  description=prop.get("description", ""), value=values.get(name, prop.get("default")),
-                  error=errors.get(name))
+                  description=prop.get("description", ""), value=value, error=errors.get(name))
         f.options = _choices(prop.get("items", {}) if kind == "multi" else prop)
+        if (pickers or {}).get(name):
+            names = list(pickers[name])
+            if value not in (None, "") and value not in names:
+                names.append(value)  # what was typed before stays choosable
+            f.kind, f.options = "select", [(n, n) for n in names]
         for key, attr in (("minimum", "min"), ("maximum", "max"), ("maxLength", "maxlength"),
                           ("pattern", "pattern")):
             if key in prop:
@@ -224,6 +235,26 @@ def field_errors(exc: FormInvalid) -> dict[str, str]:
         else:
             errors.setdefault(error.field.split(".")[0] if error.field else "", friendly(error.message))
     return errors
+
+
+def staff_role(prop: dict, lane: str | None, data: dict) -> str | None:
+    """The role whose holders a field's ``"x-staff"`` offers: ``{"role": "engineering"}``, ``{"role": "$lane"}``
+    (the task's own role) or ``{"role_from": "department"}`` (a role a decision table put in the case data)."""
+    spec = prop.get("x-staff")
+    if not isinstance(spec, dict):
+        return None
+    if spec.get("role_from"):
+        value = data.get(spec["role_from"])
+        return value if isinstance(value, str) else None
+    return lane if spec.get("role") == "$lane" else spec.get("role")
+
+
+def prefill_values(display_name: str, now, tz: str = "Asia/Shanghai") -> dict[str, str]:
+    """What ``"x-prefill"`` fields start with: the person's display name, the local time and date."""
+    from zoneinfo import ZoneInfo
+
+    local = now.astimezone(ZoneInfo(tz))
+    return {"me": display_name, "now": local.strftime("%Y-%m-%dT%H:%M"), "today": local.strftime("%Y-%m-%d")}
 
 
 class Labels:

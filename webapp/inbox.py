@@ -15,17 +15,21 @@ from engine import (
     SUPERVISORS,
     AuditEvent,
     AuditKind,
+    CaseQuery,
     InboxQuery,
     Instance,
     Process,
     Property,
+    User,
     facets,
     inbox,
-    notices_for,
+    open_notices,
+    search_cases,
     version_info,
 )
 
 from .access import me, my_lanes, my_property_ids
+from .bulk import reassign_candidates
 from .db import get_session
 
 bp = Blueprint("inbox", __name__)
@@ -33,9 +37,14 @@ VIEWS = ("mine", "team", "property")
 NOTICE_DAYS = timedelta(days=7)  # how far back the inbox shows notices to my roles
 
 
+def landing_view(user) -> str:
+    """Supervisors, managers and HQ land on the whole property (their team's work); everyone else on their own."""
+    return "property" if user.is_hq or any(a.role in SUPERVISORS for a in user.roles) else "mine"
+
+
 def _query() -> InboxQuery:
     args = request.args
-    view = args.get("view", "mine")
+    view = args.get("view") or landing_view(me())
     process_key, _sep, task_name = args.get("task", "").partition(":")
     return InboxQuery(
         view=view if view in VIEWS else "mine",
@@ -74,9 +83,18 @@ def index():
     summaries = {case.id: summary_text(session, case) for case in cases.values()}
     escalated = set(session.scalars(select(AuditEvent.instance_id).where(
         AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED).distinct())) if ids else set()
-    notices = notices_for(session, user, now - NOTICE_DAYS)
+    notices = open_notices(session, user, now - NOTICE_DAYS)
+    assignees = {row.assignee for row in page.rows if row.assignee}
+    holders = dict(session.execute(select(User.username, User.display_name)
+                                   .where(User.username.in_(assignees))).all()) if assignees else {}
+    other_cases = []  # the search also finds cases without open tasks of mine, and says so
+    if query.search:
+        found = search_cases(session, my_property_ids(), CaseQuery(text=query.search, limit=6), now).rows
+        other_cases = [case for case in found if case.id not in ids]
+        summaries.update({case.id: summary_text(session, case) for case in other_cases})
     workable = {row.id for row in page.rows if row.assignee == user.username or row.lane in my_lanes(row.property_id)}
-    return render_template("inbox/index.html", page=page, query=query, summaries=summaries, escalated=escalated,
-                           props=props, process_names=names, process_keys=process_keys, tasks=tasks, now=now,
-                           workable=workable, notices=notices,
+    return render_template("inbox/index.html", page=page, query=query, summaries=summaries, escalated=escalated, props=props,
+                           process_names=names, process_keys=process_keys, tasks=tasks, now=now, workable=workable,
+                           notices=notices, holders=holders, other_cases=other_cases,
+                           candidates=reassign_candidates(session) if query.view in ("team", "property") else [],
                            supervisor=user.is_hq or any(a.role in SUPERVISORS for a in user.roles))

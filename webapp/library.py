@@ -34,6 +34,7 @@ from .access import me, owners_only
 from .db import get_session
 from .diffview import Names
 from .display import role_label
+from .problemtext import problem_text
 
 bp = Blueprint("library", __name__, url_prefix="/processes")
 bp.before_request(owners_only)
@@ -150,7 +151,7 @@ def save(key: str):
         session.commit()
     except PackageInvalid as exc:
         session.rollback()
-        return jsonify(problems=[{"file": p.file, "element_id": p.element_id, "message": p.message}
+        return jsonify(problems=[{"file": p.file, "element_id": p.element_id, "message": problem_text(p.message)}
                                  for p in exc.problems]), 422
     except (Conflict, IntegrityError):
         session.rollback()

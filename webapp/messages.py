@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine import EngineError
 
-from .display import role_label
+from .display import file_kinds, role_label
 
 MESSAGES = {
     "task_done": _l("“%(title)s” was already completed by %(actor)s."),
@@ -40,4 +40,6 @@ def explain(exc: EngineError) -> str:
     params = dict(exc.params)
     if "role" in params:
         params["role"] = role_label(params["role"])
+    if "allowed" in params:  # a MIME list ('image/jpeg, …') read as people name the kinds of file
+        params["allowed"] = file_kinds(params["allowed"])
     return str(template) % params  # the translated text, filled in

@@ -34,6 +34,7 @@ from engine import (
 from .access import owners_only
 from .db import get_session
 from .display import role_label
+from .paramlabels import BUILTIN, label
 
 bp = Blueprint("properties", __name__, url_prefix="/properties")
 bp.before_request(owners_only)
@@ -44,7 +45,8 @@ SUGGESTED = ("office_hours",)  # property-wide values the product's diagrams rea
 def _processes(session, prop):
     """(process, its manifest's default parameters) for every process deployed at ``prop``."""
     rows = session.scalars(select(Deployment).where(Deployment.property_id == prop.id)).all()
-    found = [(d.version.process, d.version.manifest.get("parameters", {})) for d in rows]
+    found = [(d.version.process, d.version.manifest.get("parameters", {}), d.version.manifest.get("parameter_labels"))
+             for d in rows]
     return sorted(found, key=lambda pair: pair[0].name)
 
 
@@ -63,7 +65,7 @@ def show(code: str):
     wide = sorted({name for key, name in own if key == ""} | set(SUGGESTED))
     return render_template("properties/show.html", prop=prop, processes=_processes(session, prop), own=own,
                            wide=wide, holders=holders, roles=[r for r in ROLES if r not in ("hq", "resident")],
-                           users=users, shown=_shown)
+                           users=users, shown=_shown, param_label=label)
 
 
 def _shown(value) -> str:
@@ -109,30 +111,34 @@ def parameter(code: str):
     if not NAME.match(name):
         flash(_("A parameter name is lower-case letters, digits and _ (got “%(name)s”).", name=name), "error")
         return back
-    default = None
+    default, shown_name = None, label(None, name, 0).text if name in BUILTIN else name
     if key:
         process = session.scalars(select(Process).where(Process.key == key)).one_or_none()
         if process is None:
             raise NotFound(key)
-        default = dict(_processes(session, prop)).get(process, {}).get(name)
+        for proc, defaults, labels in _processes(session, prop):
+            if proc == process:
+                default = defaults.get(name)
+                shown_name = label(labels, name, list(defaults).index(name) + 1 if name in defaults else 0).text
+    name_for_people = shown_name  # the parameter as the page names it, never its key when it has a label
     if request.form.get("action") == "reset":
         unset_parameter(session, prop, name, key)
         session.commit()
-        flash(_("%(name)s is back to its default at %(code)s.", name=name, code=code), "success")
+        flash(_("%(name)s is back to its default at %(code)s.", name=name_for_people, code=code), "success")
         return back
     try:
         value = parse_value(request.form.get("value", ""), default)
     except ValueError as exc:
-        flash(_("%(name)s was not saved: it %(why)s.", name=name, why=str(exc)), "error")
+        flash(_("%(name)s was not saved: it %(why)s.", name=name_for_people, why=str(exc)), "error")
         return back
     try:
         set_parameter(session, prop, name, value, key)
         session.commit()
     except IntegrityError:
         session.rollback()
-        flash(_("Someone changed %(name)s meanwhile; look at it again.", name=name), "error")
+        flash(_("Someone changed %(name)s meanwhile; look at it again.", name=name_for_people), "error")
         return back
-    flash(_("%(name)s = %(value)s at %(code)s, for new cases.", name=name, value=_shown(value), code=code), "success")
+    flash(_("%(name)s = %(value)s at %(code)s, for new cases.", name=name_for_people, value=_shown(value), code=code), "success")
     return back
 
 

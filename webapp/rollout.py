@@ -61,6 +61,11 @@ def deploy_version(key: str):
     if not codes:
         flash(_("Choose at least one property."), "error")
         return back
+    if request.form.get("confirmed") != "1":  # first say what it touches: the properties and their running cases
+        chosen = [r for r in process_rollout(session, proc) if r.property.code in codes]
+        return render_template("rollout/confirm.html", process=proc, version=version, rows=chosen,
+                               codes=codes, seen={c: request.form.get(f"seen-{c}", "") for c in codes},
+                               running=sum(sum(r.running.values()) for r in chosen))
     try:
         props = [get_property(session, code) for code in codes]
         seen = {p.id: request.form.get(f"seen-{p.code}", type=int) for p in props}
@@ -85,6 +90,13 @@ def rollback(key: str, code: str):
     session = get_session()
     proc = get_process(session, key)
     prop = get_property(session, code)
+    if request.form.get("confirmed") != "1":
+        [row] = [r for r in process_rollout(session, proc) if r.property.code == code] or [None]
+        if row is None or not row.previous:
+            flash(_("%(code)s has no earlier version to roll back to.", code=code), "error")
+            return redirect(url_for(".process", key=key))
+        return render_template("rollout/confirm_rollback.html", process=proc, row=row, seen=request.form.get("seen", ""),
+                               running=sum(row.running.values()))
     try:
         dep = roll_back(session, prop, key, by=me().username, expected_version_id=request.form.get("seen", type=int))
         session.commit()

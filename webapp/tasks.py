@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import select
 
 from engine import (
     Conflict,
@@ -14,18 +16,26 @@ from engine import (
     Instance,
     NotAllowed,
     NotFound,
+    Property,
+    User,
+    attachments_of,
+    brief,
     claim,
     complete_task,
+    decision_outputs,
     holders,
     reassign,
     release,
+    task_data,
     version_info,
 )
 
 from . import formrender
 from .access import case_or_404, may_work, me, my_lanes, my_next_task, safe_next, supervises, task_or_404
 from .db import get_session
+from .display import role_label
 from .messages import explain
+from .taskfiles import attach_uploads, discard
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -37,12 +47,37 @@ def _schema(instance: Instance, form: str | None) -> dict | None:
     return json.loads(text) if text else None
 
 
+def _prefill(task: HumanTask) -> dict:
+    prop = get_session().get(Property, task.property_id)
+    return formrender.prefill_values(me().display_name, datetime.now(UTC), prop.timezone)
+
+
 def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None):
-    candidates = holders(get_session(), task.property_id, task.lane) if supervises(task.property_id) else []
-    version = version_info(get_session(), instance.version_id)
+    session = get_session()
+    candidates = holders(session, task.property_id, task.lane) if supervises(task.property_id) else []
+    version = version_info(session, instance.version_id)
+    case_brief = brief(session, instance, task.task_name)
+    files = attachments_of(session, instance.id)
+    outputs = decision_outputs(version.files)
+    props = (schema or {}).get("properties") or {}
+    wants_data = outputs or any(isinstance(p, dict) and p.get("x-staff") for p in props.values())
+    data = task_data(session, instance, task.id) if wants_data else {}
+    decided = [(label or name, name, data[name]) for name, label in outputs if data.get(name) not in (None, "", [])]
+    pickers = {}
+    for name, prop in props.items():
+        role = formrender.staff_role(prop, task.lane, data) if isinstance(prop, dict) else None
+        if role:
+            pickers[name] = [u.display_name for u in holders(session, task.property_id, role)]
+    actors = {s.actor for s in case_brief.steps} | {case_brief.reported_by, task.assignee} - {None}
+    names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(actors))).all())
     return render_template("tasks/task.html", task=task, case=instance, schema=schema or {},
-                           labels=formrender.titles(version.files),
-                           fields=formrender.fields(schema, values, errors, add_row=add_row),
+                           labels=formrender.titles(version.files), brief=case_brief, names=names, decided=decided,
+                           photos=[a for a in files if a.content_type.startswith("image/")],
+                           accept=",".join(current_app.config["ATTACHMENT_TYPES"]),
+                           max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
+                           fields=formrender.fields(schema, values, errors, add_row=add_row,
+                                                    prefill=None if values is not None else _prefill(task),
+                                                    pickers=pickers),
                            form_errors=(errors or {}).get(""),
                            may_work=may_work(task), supervisor=supervises(task.property_id),
                            candidates=candidates), status
@@ -65,17 +100,22 @@ def work(task_id: str):
     data = formrender.read(schema, request.form)
     if request.form.get("_add_row"):  # one more row in a table: the form again, nothing completed
         return _render(task, instance, schema, values=data, add_row=request.form["_add_row"])
+    try:  # photos taken with the form: attached in the completion's transaction, or not at all
+        stored = attach_uploads(session, instance.id)
+    except NotAllowed as exc:
+        return _render(task, instance, schema, values=data, status=400,
+                       errors={"": _("Nothing was saved: %(reason)s", reason=explain(exc))})
     try:
         complete_task(session, task_id, data, user=me().username, lanes=my_lanes(task.property_id))
     except FormInvalid as exc:
-        session.rollback()
+        discard(session, stored)
         return _render(task, instance, schema, values=data, errors=formrender.field_errors(exc), status=400)
     except (Conflict, NotFound) as exc:
-        session.rollback()
+        discard(session, stored)
         flash(_("The task could not be completed: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for("inbox.index"))
     except NotAllowed as exc:
-        session.rollback()
+        discard(session, stored)
         flash(_("You may not complete this task: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for(".work", task_id=task_id))
     session.commit()
@@ -85,7 +125,8 @@ def work(task_id: str):
     return redirect(url_for(".work", task_id=mine.id) if mine is not None else url_for("inbox.index"))
 
 
-def _assign(task_id: str, action):
+def _assign(task_id: str, action, done: str):
+    """Run a claim/release/reassign ``action`` on the task and say that it worked (``done``) or why not."""
     session = get_session()
     task = task_or_404(task_id)
     try:
@@ -94,7 +135,14 @@ def _assign(task_id: str, action):
     except (Conflict, NotFound, NotAllowed) as exc:
         session.rollback()
         flash(explain(exc), "error")
+    else:
+        flash(done, "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))
+
+
+def _name(username: str | None) -> str:
+    user = get_session().scalar(select(User).where(User.username == username)) if username else None
+    return user.display_name if user else (username or "")
 
 
 @bp.route("/<task_id>/claim", methods=["POST"])
@@ -103,7 +151,8 @@ def claim_task(task_id: str):
     task = task_or_404(task_id)
     if not may_work(task):
         abort(403)
-    return _assign(task_id, lambda s, t: claim(s, t.id, me().username))
+    return _assign(task_id, lambda s, t: claim(s, t.id, me().username),
+                   _("You claimed “%(task)s” (%(case)s).", task=task.title, case=task.case_no))
 
 
 @bp.route("/<task_id>/release", methods=["POST"])
@@ -112,9 +161,11 @@ def release_task(task_id: str):
     task = task_or_404(task_id)
     if task.assignee != me().username and not supervises(task.property_id):
         abort(403)
+    done = _("“%(task)s” (%(case)s) is back with the role %(role)s.", task=task.title, case=task.case_no,
+             role=role_label(task.lane))
     if task.assignee == me().username:
-        return _assign(task_id, lambda s, t: release(s, t.id, me().username))
-    return _assign(task_id, lambda s, t: reassign(s, t.id, None, by=me().username))
+        return _assign(task_id, lambda s, t: release(s, t.id, me().username), done)
+    return _assign(task_id, lambda s, t: reassign(s, t.id, None, by=me().username), done)
 
 
 @bp.route("/<task_id>/reassign", methods=["POST"])
@@ -126,4 +177,7 @@ def reassign_task(task_id: str):
     to = request.form.get("to") or None
     if to is not None and to not in {u.username for u in holders(get_session(), task.property_id, task.lane)}:
         abort(400)
-    return _assign(task_id, lambda s, t: reassign(s, t.id, to, by=me().username))
+    done = (_("“%(task)s” (%(case)s) now goes to %(name)s.", task=task.title, case=task.case_no, name=_name(to))
+            if to else _("“%(task)s” (%(case)s) is back with the role %(role)s.", task=task.title, case=task.case_no,
+                         role=role_label(task.lane)))
+    return _assign(task_id, lambda s, t: reassign(s, t.id, to, by=me().username), done)

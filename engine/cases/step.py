@@ -158,6 +158,7 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
             task.data.update(data)
         summary_fields = version.manifest.get("summary_fields", [])
         instance.summary = {k: data[k] for k in summary_fields if k in data}
+        instance.search_text = " ".join([instance.case_no, *(str(v) for v in instance.summary.values())])
         history.record(session, instance.id, AuditKind.STARTED, actor=user, at=now,
                        data={"version": version.number, "data": {k: v for k, v in data.items() if k != "params"}})
         step.run()

@@ -13,6 +13,7 @@ from engine.org.roles import ROLES
 from engine.storage.models import Property, RoleAssignment, User
 
 _hasher = PasswordHasher()
+USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,39}$")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _dummy: dict[PasswordHasher, str] = {}
 
@@ -115,3 +116,22 @@ def property_ids(session: Session, user: User) -> set[int]:
     if user.is_hq:
         return set(session.scalars(select(Property.id)))
     return {a.property_id for a in user.roles}
+
+
+def check_username(username: str) -> str:
+    """``username`` if it is a valid sign-in name (lower-case letters, digits, _ . -), else ``NotAllowed``."""
+    if not USERNAME.match(username or ""):
+        raise NotAllowed(f"'{username}' is not a valid user name", code="bad_username", name=username or "")
+    return username
+
+
+def rename(user: User, display_name: str) -> None:
+    """Set the name people see; ``NotAllowed`` if it is empty or longer than 120 characters."""
+    name = (display_name or "").strip()
+    if not name or len(name) > 120:
+        raise NotAllowed("a display name is 1 to 120 characters", code="bad_display_name")
+    user.display_name = name
+
+
+def reactivate(user: User) -> None:
+    user.active = True

@@ -1,16 +1,16 @@
-"""Claiming, releasing and reassigning open tasks (the projection row's assignee)."""
+"""Claiming, releasing and reassigning open tasks (the projection row's assignee); a leaver's tasks back to the role."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from engine.cases import history
 from engine.cases.lifecycle import get_task_row
 from engine.exceptions import Conflict, NotAllowed
-from engine.storage.models import AuditKind, HumanTask
+from engine.storage.models import AuditKind, HumanTask, User
 from engine.storage.models._types import utcnow
 
 
@@ -56,3 +56,20 @@ def reassign(session: Session, task_id: str, to_username: str | None, by: str,
              now: datetime | None = None) -> HumanTask:
     """Give a task to someone else (a supervisor's action; the caller checks the right to do so)."""
     return _set(session, task_id, to_username, expect=None, by=by, now=now)
+
+
+def deactivate_user(session: Session, user: User, *, by: str) -> list[str]:
+    """Close ``user``'s account and give their open tasks back to the roles; returns those tasks' case numbers.
+
+    ``NotAllowed`` if ``user`` is ``by`` themself (nobody locks themself out).
+    """
+    if user.username == by:
+        raise NotAllowed("you cannot deactivate yourself", code="deactivate_self")
+    cases = []
+    for task in session.scalars(select(HumanTask).where(HumanTask.assignee == user.username)
+                                .order_by(HumanTask.due_at)).all():
+        reassign(session, task.id, None, by=by)
+        cases.append(task.case_no)
+    user.active = False
+    session.flush()
+    return cases

@@ -3,6 +3,7 @@ from engine.storage.database import Base
 from engine.storage.models.audit import AuditEvent, AuditKind, Incident, IncidentStatus
 from engine.storage.models.casefile import Attachment
 from engine.storage.models.instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
+from engine.storage.models.notice import NoticeDismissal
 from engine.storage.models.outbox import OutboxMessage, OutboxStatus
 from engine.storage.models.process import Deployment, Process, ProcessVersion
 from engine.storage.models.property import Property, PropertyParameter
@@ -11,6 +12,7 @@ from engine.storage.models.user import RoleAssignment, User
 
 __all__ = [
     "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
-    "Instance", "InstanceStatus", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion", "Property",
+    "Instance", "InstanceStatus", "NoticeDismissal", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion",
+    "Property",
     "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
 ]

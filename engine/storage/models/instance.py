@@ -31,7 +31,8 @@ class Instance(Base):
     """
 
     __tablename__ = "instances"
-    __table_args__ = (Index("ix_instances_property_status", "property_id", "status"),)
+    __table_args__ = (Index("ix_instances_property_status", "property_id", "status"),
+                      Index("ix_instances_property_created", "property_id", "created_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_no: Mapped[str] = mapped_column(String(40), unique=True)
@@ -48,6 +49,7 @@ class Instance(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_timer_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # case number + summary (0011)
 
     version = relationship("ProcessVersion", lazy="select")
     property = relationship("Property", lazy="select")

@@ -1,0 +1,54 @@
+"""instances.search_text and indexes: finding any case (工单查询) by number, resident, phone or room, newest first;
+notice_dismissals: notices someone put away
+
+Revision ID: 0011
+Revises: 0008
+"""
+import json
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("instances") as batch_op:
+        batch_op.add_column(sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
+    conn = op.get_bind()
+    rows = conn.execute(sa.text("SELECT id, case_no, summary FROM instances")).all()
+    for row in rows:  # existing cases: their number and summary values, as engine.instances writes them
+        summary = row.summary if isinstance(row.summary, dict) else json.loads(row.summary or "{}")
+        text = " ".join([row.case_no, *(str(v) for v in (summary or {}).values())])
+        conn.execute(sa.text("UPDATE instances SET search_text = :t WHERE id = :i"), {"t": text, "i": row.id})
+    op.create_index("ix_instances_property_created", "instances", ["property_id", "created_at", "id"])
+    op.create_table(
+        "notice_dismissals",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column("instance_id", sa.Integer(), sa.ForeignKey("instances.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("message_key", sa.String(64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("user_id", "instance_id", "message_key"),
+    )
+    if conn.dialect.name == "postgresql":  # substring search over a million cases: a trigram index, if allowed
+        with conn.begin_nested() as savepoint:
+            try:
+                conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+                conn.execute(sa.text("CREATE INDEX ix_instances_search_trgm ON instances "
+                                     "USING gin (search_text gin_trgm_ops)"))
+            except sa.exc.DBAPIError:
+                savepoint.rollback()
+
+
+def downgrade() -> None:
+    op.drop_table("notice_dismissals")
+    conn = op.get_bind()
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("DROP INDEX IF EXISTS ix_instances_search_trgm"))
+    op.drop_index("ix_instances_property_created", "instances")
+    with op.batch_alter_table("instances") as batch_op:
+        batch_op.drop_column("search_text")
