@@ -12,9 +12,13 @@ from .steplocal import StepLocal
 _pending = StepLocal("engine_notices")
 
 
-def notify(to, message) -> None:
-    """Collect one notice for ``to`` (a role id or 'resident') with a text ``message``."""
-    _pending.add({"to": str(to), "message": str(message)})
+def notify(to, message, sms=None, **values) -> None:
+    """Collect one notice for ``to`` (a role id or 'resident') with a text ``message``; ``sms`` names the SMS
+    template a resident's notice is sent with and ``values`` its variables (see ``engine.sms``)."""
+    notice = {"to": str(to), "message": str(message)}
+    if sms:
+        notice["sms"] = {"template": str(sms), "values": {str(k): str(v) for k, v in values.items()}}
+    _pending.add(notice)
 
 
 def drain() -> list[dict]:

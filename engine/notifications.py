@@ -75,6 +75,10 @@ def on_audit(session: Session, instance_id: int, kind: AuditKind, *, actor: str 
         subject, body = _compose(user.locale, kind, instance, prop, actor=actor, title=title, data=data)
         ids.append(outbox.add(session, kind=kind.value, address=user.email, subject=subject, body=body,
                               instance_id=instance.id, task_id=task_id, username=user.username, now=at))
+    if kind == AuditKind.NOTIFIED and data.get("to") == "resident":  # and an SMS to the case's contact phone
+        from .sms import resident_notices
+
+        ids += resident_notices.on_notice(session, instance, prop, data, at)
     return ids
 
 

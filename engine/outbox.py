@@ -38,10 +38,13 @@ class Delivery:
 
 
 def add(session: Session, *, kind: str, address: str, subject: str, body: str, instance_id: int | None = None,
-        task_id: str | None = None, username: str | None = None, now: datetime | None = None) -> int:
-    """Write one message in the caller's transaction; its id is noted for the queue."""
+        task_id: str | None = None, username: str | None = None, now: datetime | None = None,
+        channel: str = "mail", params: list | None = None) -> int:
+    """Write one message (``channel`` mail, or sms: see ``engine.sms``) in the caller's transaction; its id is
+    noted for the queue."""
     now = now or utcnow()
     message_id = session.connection().execute(insert(OutboxMessage.__table__).values(
+        channel=channel, params=params,
         instance_id=instance_id, task_id=task_id, kind=kind, username=username, address=address,
         subject=subject[:300], body=body, status=OutboxStatus.PENDING.value, attempts=0, created_at=now,
         next_attempt_at=now).returning(OutboxMessage.__table__.c.id)).scalar_one()
@@ -56,8 +59,10 @@ def _lock(session: Session, message_id: int) -> OutboxMessage | None:
     return session.scalars(query).one_or_none()
 
 
-def deliver(session: Session, message_id: int, mailer, now: datetime | None = None) -> Delivery:
+def deliver(session: Session, message_id: int, mailer, now: datetime | None = None, sms=None) -> Delivery:
     """Make one delivery attempt of a pending message in the caller's transaction (the caller commits).
+
+    Mail goes through ``mailer``, SMS through ``sms`` (default: this process's ``engine.sms.transport()``).
 
     Safe from several workers at once: the row is locked (``SKIP LOCKED``) and
     only a ``pending`` message is sent.
@@ -67,8 +72,15 @@ def deliver(session: Session, message_id: int, mailer, now: datetime | None = No
     if message is None or message.status != OutboxStatus.PENDING:
         return Delivery(message_id, None)
     message.attempts += 1
+    if message.channel == "sms":
+        from .sms import transport
+
+        mailer = sms or transport()
     try:
-        mailer.send(message.address, message.subject, message.body)
+        if message.channel == "sms":
+            mailer.send(message.address, message.subject, message.body, list(message.params or []))
+        else:
+            mailer.send(message.address, message.subject, message.body)
     except MailError as exc:
         message.last_error = str(exc)
         if message.attempts >= MAX_ATTEMPTS:
@@ -96,14 +108,14 @@ def due_ids(session: Session, now: datetime | None = None, limit: int = 200) -> 
         .order_by(OutboxMessage.next_attempt_at).limit(limit)))
 
 
-def deliver_due(session: Session, mailer, now: datetime | None = None) -> list[Delivery]:
+def deliver_due(session: Session, mailer, now: datetime | None = None, sms=None) -> list[Delivery]:
     """Attempt every due message, committing after each (the embedded timer loop's delivery)."""
     now = now or utcnow()
     ids = due_ids(session, now)
     session.rollback()
     results = []
     for message_id in ids:
-        results.append(deliver(session, message_id, mailer, now))
+        results.append(deliver(session, message_id, mailer, now, sms))
         session.commit()
     return results
 

@@ -80,7 +80,8 @@ def test_service_complaint_dispatched_handled_verified_called_back_and_closed(se
     assert instance.status == InstanceStatus.COMPLETED
     assert case.escalated() == []
     resident = case.notices("resident")
-    assert resident[0].endswith("已安排相关部门处理") and "已处理完毕并结案" in resident[-1]
+    assert resident[0].startswith("您的投诉已受理") and "联系人 客服小王" in resident[0]  # the receipt confirmation
+    assert resident[1].endswith("已安排相关部门处理") and "已处理完毕并结案" in resident[-1]
 
 
 @pytest.mark.parametrize("category, department", [

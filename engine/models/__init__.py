@@ -6,11 +6,14 @@ from .instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
 from .outbox import OutboxMessage, OutboxStatus
 from .process import Deployment, Process, ProcessVersion
 from .property import Property, PropertyParameter
+from .residents import Household, HouseholdMember, ResidentCode
 from .schedule import ScheduledRun
+from .sms import SmsOptOut
 from .user import RoleAssignment, User
 
 __all__ = [
     "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion", "Property",
-    "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
+    "PropertyParameter", "RoleAssignment", "ScheduledRun", "Household", "HouseholdMember", "ResidentCode",
+    "SmsOptOut", "Timer", "TimerFiring", "User",
 ]
