@@ -30,6 +30,11 @@ def record(session: Session, instance_id: int, kind: AuditKind, *, actor: str | 
     session.connection().execute(_INSERT, {
         "instance_id": instance_id, "kind": kind.value, "actor": actor, "task_id": task_id, "task_name": task_name,
         "title": title, "data": data or {}, "at": at})
+    if kind == AuditKind.STARTED:  # a case about a registered room is its household's (engine.residents)
+        from .models import Instance
+        from .residents import access
+
+        access.link_started(session, session.get(Instance, instance_id))
     if kind in MAIL_KINDS:
         from . import notifications
 

@@ -64,3 +64,14 @@ class ResidentCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HouseholdCase(Base):
+    """A case about a household (its room), linked when the case starts: what the household's residents see."""
+
+    __tablename__ = "household_cases"
+
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+    reported_by: Mapped[str | None] = mapped_column(String(20))  # the resident's phone, when reported online

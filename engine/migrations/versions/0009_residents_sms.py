@@ -47,6 +47,16 @@ def upgrade() -> None:
     op.create_index("ix_household_members_household_id", "household_members", ["household_id"])
     op.create_index("ix_household_members_phone", "household_members", ["phone"])
     op.create_table(
+        "household_cases",
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("reported_by", sa.String(length=20), nullable=True),
+        sa.ForeignKeyConstraint(["household_id"], ["households.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["instance_id"], ["instances.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("household_id", "instance_id"),
+    )
+    op.create_index("ix_household_cases_instance_id", "household_cases", ["instance_id"])
+    op.create_table(
         "resident_codes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("phone", sa.String(length=20), nullable=False),
@@ -74,6 +84,8 @@ def downgrade() -> None:
     op.drop_index("ix_resident_codes_address", table_name="resident_codes")
     op.drop_index("ix_resident_codes_phone", table_name="resident_codes")
     op.drop_table("resident_codes")
+    op.drop_index("ix_household_cases_instance_id", table_name="household_cases")
+    op.drop_table("household_cases")
     op.drop_index("ix_household_members_phone", table_name="household_members")
     op.drop_index("ix_household_members_household_id", table_name="household_members")
     op.drop_table("household_members")
