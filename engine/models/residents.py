@@ -25,13 +25,14 @@ class Household(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    members = relationship("HouseholdMember", lazy="selectin", cascade="all, delete-orphan",
-                           order_by="HouseholdMember.id", back_populates="household")
-
     @property
     def label(self) -> str:
         """``3-1201``: building and room as the forms write them."""
         return f"{self.building}-{self.room}"
+
+    property = relationship("Property", lazy="select")
+    members = relationship("HouseholdMember", lazy="selectin", cascade="all, delete-orphan",
+                           order_by="HouseholdMember.id", back_populates="household")
 
 
 class HouseholdMember(Base):
