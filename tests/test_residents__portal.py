@@ -65,6 +65,7 @@ def test_a_leak_reported_online_is_followed_signed_off_rated_c_returned_and_rate
     assert portal.status(session, case.instance) == ("已处理完毕并结案", None)
     texts = [s.text for s in portal.timeline(session, case.instance, resident)]
     assert texts[0] == "已登记" and "已完成:接单派工" in texts and texts[-1] == "已结案"
+    assert "您在线评价:C" in texts and "您已在线签字确认" in texts
     with pytest.raises(NotAllowed):
         portal.answer_callback(session, resident, case.instance, "A", "")
 

@@ -118,6 +118,10 @@ def timeline(session: Session, instance: Instance, resident: Resident) -> list[S
         data = event.data or {}
         if event.kind == AuditKind.STARTED:
             steps.append(Step(event.at, "已登记", event.actor == me))
+        elif event.kind == AuditKind.TASK_COMPLETED and event.actor == me and event.task_name in CALLBACK_TASKS:
+            steps.append(Step(event.at, f"您在线评价:{data.get('rating', '')}", True))
+        elif event.kind == AuditKind.TASK_COMPLETED and event.actor == me and event.task_name == SIGNOFF_TASK:
+            steps.append(Step(event.at, "您已在线签字确认" if data.get("work_accepted") else "您签字:未修好", True))
         elif event.kind == AuditKind.TASK_COMPLETED and event.title:
             steps.append(Step(event.at, f"已完成:{event.title}", event.actor == me))
         elif event.kind == AuditKind.NOTIFIED and data.get("to") == "resident":
