@@ -120,3 +120,25 @@ def test_a_resident_can_stop_and_restart_sms_notices(app, session, portal):
     assert "停止短信通知" in client.get("/r/").text
     client.post("/r/sms", data={"notices": "off"})
     assert "恢复短信通知" in client.get("/r/").text
+
+
+def test_a_staff_account_with_the_resident_role_sees_no_residents_notices_or_cases(app, session, portal, as_user):
+    from engine.audit import record
+    from engine.models import AuditKind, Instance
+    from engine.users import create_user
+
+    create_user(session, "res1", "住户账号", "password-res1", roles={"P001": ["resident"]})
+    case = session.scalars(select(Instance).where(Instance.case_no == portal[1])).one()
+    record(session, case.id, AuditKind.NOTIFIED, data={"to": "resident", "message": "他人的通知内容"})
+    case_id = case.id
+    session.commit()
+    client = as_user("res1")
+    assert "他人的通知内容" not in client.get("/").text
+    assert client.get(f"/cases/{case_id}").status_code == 404
+
+
+def test_a_complaint_reported_online_starts_through_the_complaint_start_form(app, session, portal):
+    client = _signed_in(app, session)
+    response = client.post("/r/report", data={"kind": "complaint", "category": "other", "content": "楼道灯坏了"})
+    assert response.status_code == 302
+    assert "客服正在受理您的投诉" in client.get(response.headers["Location"]).text
