@@ -109,6 +109,9 @@ def seed_people_and_cases(session: Session) -> list[str]:
     logins.append(f"{ADMIN_USER[0]} (operations page)")
     create_user(session, OWNER_USER[0], OWNER_USER[1], DEMO_PASSWORD, is_process_owner=True)
     logins.append(f"{OWNER_USER[0]} (process owner)")
+    from .residents.demo import seed_households  # the rooms the cases name, before the cases (issue 13)
+
+    seed_households(session, [code for code, _name in DEMO_PROPERTIES], DEMO_CASES)
     for n, (code, _name) in enumerate(DEMO_PROPERTIES, start=1):
         for key, plans in DEMO_CASES.items():
             for plan in plans:
