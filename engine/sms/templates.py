@@ -40,7 +40,6 @@ TEMPLATES = {t.key: t for t in (
     Template("case_closed", "您的{case_kind} {case_no} 已处理完毕并结案,感谢您的监督。"),
     Template("repair_received", "您的报修已受理,单号 {case_no},{promise}。"),
     Template("repair_progress", "报修单 {case_no}:{progress}。"),
-    Template("callback_due", "您的{case_kind} {case_no} 已处理完毕,请对我们的服务进行评价:{link}"),
     Template("notice", "{message}"),
 )}
 
