@@ -142,3 +142,21 @@ def test_a_complaint_reported_online_starts_through_the_complaint_start_form(app
     response = client.post("/r/report", data={"kind": "complaint", "category": "other", "content": "楼道灯坏了"})
     assert response.status_code == 302
     assert "客服正在受理您的投诉" in client.get(response.headers["Location"]).text
+
+
+def test_home_report_and_notices_show_only_the_residents_own_household(app, session, portal):
+    from engine.audit import record
+    from engine.models import AuditKind, Household, Instance
+
+    for case_no, text in ((portal[0], "给我的通知"), (portal[1], "给邻居的通知")):
+        case = session.scalars(select(Instance).where(Instance.case_no == case_no)).one()
+        record(session, case.id, AuditKind.NOTIFIED, data={"to": "resident", "message": text})
+    theirs = session.scalars(select(Household.id).where(Household.room == "302")).one()
+    session.commit()
+    client = _signed_in(app, session)
+    home = client.get("/r/").text
+    assert "给我的通知" in home and "给邻居的通知" not in home and "5-302" not in home
+    refused = client.post("/r/report", data={"kind": "repair", "category": "water_leak", "content": "漏水",
+                                             "household": str(theirs)})
+    assert refused.status_code == 400 and "请选择您的房号" in refused.text
+    assert "给邻居的通知" not in client.get(f"/r/cases/{portal[0]}").text
