@@ -157,3 +157,12 @@ def test_the_provider_settings_name_what_is_missing():
     with pytest.raises(ValueError, match="tencent"):
         transport_for({"SMS_PROVIDER": "carrier-pigeon"})
     assert policy.normalise("+86 138 0000 0000") == PHONE and policy.normalise("0755-88888888") is None
+
+
+def test_a_template_without_a_provider_id_fails_the_attempt_naming_the_setting(session, library, sms_standin):
+    Case.start(session, "complaint", COMPLAINT).complete("confirm_receipt", CONFIRM, user="fd1")
+    [message] = _sms(session)
+    env = {**tencent_env(sms_standin.url), "SMS_TEMPLATES": "code=100001"}
+    result = outbox.deliver(session, message.id, LogMailer(), sms=transport_for(env))
+    assert result.status == OutboxStatus.PENDING and "complaint_received" in result.error
+    assert "SMS_TEMPLATES" in message.last_error and sms_standin.requests == []
