@@ -139,6 +139,7 @@ def test_a_resident_reports_a_leak_on_a_phone_follows_it_rates_c_then_a(site, tm
 
         page.get_by_role("link", name="我的报事").click()
         expect(page.locator(".r-case")).to_contain_text("已处理完毕并结案")
+        expect(page.locator(".r-case")).to_contain_text("报修:厨房水管漏水,地面有积水")
         screenshot(page, "resident-8-home-390")
         wide = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
         wide.context.add_cookies(page.context.cookies())

@@ -32,6 +32,7 @@ def test_a_leak_reported_online_is_followed_signed_off_rated_c_returned_and_rate
     [receipt] = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "sms")).all()
     assert receipt.subject == "repair_received" and receipt.address == "13800000000"
     assert portal.status(session, instance)[0] == "工单已派出,工程师将按时到场"
+    assert portal.headline(session, instance) == "报修:厨房水管漏水"
     assert portal.promise(session, instance).startswith("工程师将于 ")
 
     case.complete("accept_order", {"technician": "王师傅"}, user="eng1")

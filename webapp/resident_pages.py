@@ -57,7 +57,7 @@ def _files() -> FileStore:
 @bp.route("/")
 def home():
     db, resident = get_session(), current_resident()
-    cases = [(c, *portal.status(db, c), portal.promise(db, c), portal.waiting_for_me(db, c))
+    cases = [(c, portal.headline(db, c), *portal.status(db, c), portal.promise(db, c), portal.waiting_for_me(db, c))
              for c in access.cases(db, resident)]
     return render_template("resident/home.html", cases=cases, notices=access.notices(db, resident, limit=10),
                            households=access.my_households(db, resident),
@@ -109,6 +109,7 @@ def case(case_no: str):
     state, due = portal.status(db, instance)
     photos = [a for a in attachments_of(db, instance.id) if a.uploaded_by == portal.actor(resident)]
     return render_template("resident/case.html", case=instance, state=state, due=due,
+                           headline=portal.headline(db, instance),
                            promise=portal.promise(db, instance), waiting=portal.waiting_for_me(db, instance),
                            steps=list(reversed(portal.timeline(db, instance, resident))), photos=photos)
 

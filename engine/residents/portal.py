@@ -64,6 +64,18 @@ def report(session: Session, resident: Resident, household_id: int, kind: str, c
     return instance
 
 
+def headline(session: Session, instance: Instance) -> str:
+    """``报修:厨房水管漏水``: what the case is about, from its start (kind and the first words of its content)."""
+    from .. import specs
+    from ..sms.resident_notices import CASE_KINDS
+
+    kind = CASE_KINDS.get(specs.version_info(session, instance.version_id).process_key, "事项")
+    started = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id,
+                                                       AuditEvent.kind == AuditKind.STARTED).limit(1)).first()
+    content = str(((started.data or {}).get("data") or {}).get("content", "")) if started else ""
+    return f"{kind}:{content[:40]}{'…' if len(content) > 40 else ''}" if content else kind
+
+
 def open_tasks(session: Session, instance: Instance) -> list[HumanTask]:
     return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
                                 .order_by(HumanTask.due_at.is_(None), HumanTask.due_at)))
