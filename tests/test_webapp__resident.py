@@ -160,3 +160,10 @@ def test_home_report_and_notices_show_only_the_residents_own_household(app, sess
                                              "household": str(theirs)})
     assert refused.status_code == 400 and "请选择您的房号" in refused.text
     assert "给邻居的通知" not in client.get(f"/r/cases/{portal[0]}").text
+
+
+def test_the_portal_speaks_chinese_and_english_on_request(app):
+    client = app.test_client()
+    assert "手机号登录" in client.get("/r/login").text
+    english = client.get("/r/login?lang=en").text
+    assert "Sign in with your phone" in english and "手机号登录" not in english
