@@ -84,3 +84,25 @@ def test_the_start_form_looks_up_a_room_and_other_staff_and_properties_get_404(f
     assert as_user("eng1").get("/households/").status_code == 404  # engineering keeps no register
     start = fd1.get("/cases/new/P001/service_request")
     assert 'data-household-lookup="/households/P001/lookup"' in start.text and "household-fill.js" in start.text
+
+
+def test_the_front_desk_stops_and_restarts_notice_sms_for_a_residents_number(fd1, session):
+    from engine.sms import policy
+
+    household = households.save(session, property_code(session), households.HouseholdData(
+        "3", "1201", [{"name": "张三", "relation": "owner", "phone": "13800000000"}]))
+    household_id = household.id
+    session.commit()
+    page = fd1.get(f"/households/P001/{household_id}")
+    assert "张三 13800000000:接收短信通知" in page.text
+    assert fd1.post(f"/households/P001/{household_id}/sms", data={"phone": "13900000000", "notices": "off"}
+                    ).status_code == 404  # not a number of this household
+    fd1.post(f"/households/P001/{household_id}/sms", data={"phone": "13800000000", "notices": "off"})
+    assert "张三 13800000000:不发送短信通知" in fd1.get(f"/households/P001/{household_id}").text
+    session.expire_all()
+    assert policy.opted_out(session, "13800000000")
+    session.rollback()
+    fd1.post(f"/households/P001/{household_id}/sms", data={"phone": "13800000000", "notices": "on"})
+    session.expire_all()
+    assert not policy.opted_out(session, "13800000000")
+    session.rollback()

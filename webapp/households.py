@@ -18,6 +18,7 @@ from engine.exceptions import NotFound
 from engine.models import Property
 from engine.residents import households, importing
 from engine.residents.households import HouseholdData, HouseholdInvalid
+from engine.sms import policy
 
 from .access import my_lanes, my_property_ids
 from .db import get_session
@@ -123,7 +124,7 @@ def edit(code: str, household_id: int | None = None):
     if request.method == "GET":
         form = _form_of(existing)
         return render_template("households/edit.html", prop=prop, household=existing, form=form, errors={},
-                               relations=RELATIONS)
+                               relations=RELATIONS, sms=_sms_state(existing))
     form, errors = _read_form(), {}
     try:
         move_in = date.fromisoformat(form["move_in"]) if form["move_in"] else None
@@ -140,7 +141,36 @@ def edit(code: str, household_id: int | None = None):
             db.rollback()
             errors = {f: say(c, p) for f, (c, p) in exc.errors.items()}
     return render_template("households/edit.html", prop=prop, household=existing, form=form, errors=errors,
-                           relations=RELATIONS), 400
+                           relations=RELATIONS, sms=_sms_state(existing)), 400
+
+
+@bp.route("/<code>/<int:household_id>/sms", methods=["POST"])
+def sms(code: str, household_id: int):
+    """Stop or restart notice SMS to a number of the household (a resident asked at the desk or by phone)."""
+    prop, db = property_or_404(code), get_session()
+    try:
+        household = households.get(db, prop.id, household_id)
+    except NotFound:
+        abort(404)
+    phone = request.form.get("phone", "")
+    if phone not in {m.phone for m in household.members if m.phone}:
+        abort(404)
+    if request.form.get("notices") == "off":
+        policy.opt_out(db, phone, f"front_desk:{current_user.username}")
+        flash(_("No more notice SMS to %(phone)s.", phone=phone), "success")
+    else:
+        policy.opt_in(db, phone)
+        flash(_("Notice SMS to %(phone)s again.", phone=phone), "success")
+    db.commit()
+    return redirect(url_for(".edit", code=prop.code, household_id=household.id))
+
+
+def _sms_state(household) -> list[tuple[str, str, bool]]:
+    """(name, phone, opted out) of each member with a phone."""
+    if household is None:
+        return []
+    db = get_session()
+    return [(m.name, m.phone, policy.opted_out(db, m.phone)) for m in household.members if m.phone]
 
 
 @bp.route("/<code>/import", methods=["GET", "POST"])
