@@ -137,6 +137,9 @@ def test_a_sign_in_code_is_sent_hashed_expires_and_works_once(session, library, 
     with pytest.raises(signin.SignInRefused) as expired:
         signin.verify(session, "13800000000", code)
     assert expired.value.code == "expired"
+    clock.move_to(at(2026, 11, 25, 9, 30))
+    signin.request_code(session, "13800000000", "10.0.0.1")
+    assert len(session.scalars(select(ResidentCode)).all()) == 1  # the old codes are gone
 
 
 def test_codes_are_rate_limited_per_number_and_per_address_and_secret_about_who_lives_here(session, library, clock):

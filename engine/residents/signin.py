@@ -5,7 +5,8 @@ keeps only a salted SHA-256 of it; codes expire after ``CODE_MINUTES``. Limits: 
 number one code a minute, ``PER_NUMBER_HOUR`` an hour and ``PER_NUMBER_DAY`` a day; per
 address ``PER_ADDRESS_HOUR`` an hour. A number no household lists gets no SMS and the
 same answer as a registered one (nobody learns who lives where). ``verify`` compares in
-constant time, allows ``MAX_ATTEMPTS`` tries per code, and uses a code once.
+constant time, allows ``MAX_ATTEMPTS`` tries per code, and uses a code once. Codes older
+than ``KEEP`` are deleted when a new one is asked for.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..exceptions import EngineError
@@ -27,6 +28,7 @@ from .access import Resident, resident_for
 CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
 PER_NUMBER_MINUTE, PER_NUMBER_HOUR, PER_NUMBER_DAY, PER_ADDRESS_HOUR = 1, 5, 10, 20
+KEEP = timedelta(days=2)  # codes older than this are deleted (no limit looks further back)
 
 
 class SignInRefused(EngineError):
@@ -41,6 +43,7 @@ def request_code(session: Session, phone: str, address: str, now: datetime | Non
     if number is None:
         raise SignInRefused(f"not a mobile number: {phone!r}", code="not_mobile")
     _check_limits(session, number, address[:64], now)
+    session.execute(delete(ResidentCode).where(ResidentCode.created_at < now - KEEP))  # past every limit's window
     code = f"{secrets.randbelow(10 ** 6):06d}"
     session.add(ResidentCode(phone=number, address=address[:64], code_hash=_hash(code), attempts=0,
                              created_at=now, expires_at=now + timedelta(minutes=CODE_MINUTES)))
