@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import (
+    HouseholdData,
     HumanTask,
     Property,
     User,
@@ -22,6 +23,7 @@ from engine import (
     create_property,
     create_user,
     deploy,
+    households,
     load_folder,
     start_instance,
     store_version,
@@ -118,11 +120,37 @@ def seed_people_and_cases(session: Session) -> list[str]:
     logins.append(f"{ADMIN_USER[0]} (operations page)")
     create_user(session, OWNER_USER[0], OWNER_USER[1], DEMO_PASSWORD, is_process_owner=True)
     logins.append(f"{OWNER_USER[0]} (process owner)")
+    seed_households(session)  # the rooms the cases name, before the cases (so they link to their households)
     for n, (code, _name) in enumerate(DEMO_PROPERTIES, start=1):
         for key, plans in DEMO_CASES.items():
             for plan in plans:
                 _demo_case(session, code, n, key, plan)
     return logins
+
+
+def seed_households(session: Session) -> int:
+    """Register one household per room the demo cases name, with the case's resident and phone; returns how many.
+
+    A demo resident then signs in on ``/r/`` with the case's phone number (the code is in the log while no
+    SMS provider is configured).
+    """
+    made = 0
+    for code, _name in DEMO_PROPERTIES:
+        prop = session.scalars(select(Property).where(Property.code == code)).one_or_none()
+        if prop is None:
+            continue
+        for plans in DEMO_CASES.values():
+            for plan in plans:
+                start = plan["start"]
+                room = households.parse_room(start.get("building_room", ""))
+                if room is None or households.find(session, prop.id, *room) is not None:
+                    continue
+                relation = start.get("resident_type") if start.get("resident_type") in ("owner", "tenant") else "owner"
+                households.save(session, prop, HouseholdData(*room, [
+                    {"name": start.get("resident_name", ""), "relation": relation,
+                     "phone": start.get("contact_phone", "")}]))
+                made += 1
+    return made
 
 
 def _demo_case(session: Session, code: str, n: int, key: str, plan: dict) -> None:

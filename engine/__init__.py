@@ -60,6 +60,10 @@ from engine.logs import dict_config as logging_config
 from engine.messages.mail import MailError, transport_for
 from engine.messages.outbox import RETRY_INTERVALS as MESSAGE_RETRY_INTERVALS
 from engine.messages.outbox import due_ids as due_message_ids
+from engine.messages.sms import policy as sms_policy
+from engine.messages.sms.transports import LogSms, SmsError, TencentSms, sms_transport_for
+from engine.org import household_import, households
+from engine.org.households import HouseholdData, HouseholdInvalid
 from engine.org.parameters import parameters_for, set_parameter, unset_parameter
 from engine.org.properties import create_property, get_property, set_calendar
 from engine.org.roles import ROLES, SUPERVISORS
@@ -77,6 +81,9 @@ from engine.org.staff import (
     revoke,
     set_password,
 )
+from engine.residents import access as resident_access
+from engine.residents import portal as resident_portal
+from engine.residents import signin as resident_signin
 from engine.settings import Settings
 from engine.storage.database import make_engine, make_session_factory
 from engine.storage.followups import Followups
@@ -86,6 +93,9 @@ from engine.storage.models import (
     AuditEvent,
     AuditKind,
     Deployment,
+    Household,
+    HouseholdCase,
+    HouseholdMember,
     HumanTask,
     Incident,
     IncidentStatus,
@@ -129,7 +139,7 @@ __all__ = [
     # timers and messages
     "fire_due_timers", "fire_instance_timers", "quarantine", "SweepReport", "start_due_schedules",
     "notice_due_soon", "deliver_message", "deliver_due_messages", "due_message_ids", "MESSAGE_RETRY_INTERVALS",
-    "transport_for", "MailError",
+    "transport_for", "MailError", "sms_transport_for", "LogSms", "TencentSms", "SmsError",
     # the process library
     "load_folder", "validate_package", "store_version", "get_process", "latest_version", "version_info",
     "VersionInfo", "editable_files", "save_edit", "diff_files", "deploy", "deployed_version", "roll_back",
@@ -138,13 +148,16 @@ __all__ = [
     "create_property", "get_property", "set_calendar", "set_parameter", "unset_parameter", "parameters_for",
     "create_user", "get_user", "authenticate", "set_password", "grant", "revoke", "holders",
     "lanes_by_property", "property_ids", "ROLES", "SUPERVISORS", "rename", "reactivate", "USERNAME_PATTERN",
+    # residents: the household register (modules), their sign-in, access rules and portal services
+    "households", "household_import", "HouseholdData", "HouseholdInvalid", "resident_access", "resident_portal",
+    "resident_signin", "sms_policy",
     # storage, settings, logs
     "Settings", "make_engine", "make_session_factory", "create_schema", "upgrade", "take_followups",
     "Followups", "configure_logging", "logging_config", "utcnow",
     # models (callers read them; only the services above write them)
     "Attachment", "AuditEvent", "AuditKind", "Deployment", "HumanTask", "Incident", "IncidentStatus",
-    "Instance", "InstanceStatus", "NoticeDismissal", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion",
-    "Property",
+    "Instance", "InstanceStatus", "Household", "HouseholdCase", "HouseholdMember", "NoticeDismissal", "OutboxMessage",
+    "OutboxStatus", "Process", "ProcessVersion", "Property",
     "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
     # exceptions
     "EngineError", "Conflict", "NotFound", "NotAllowed", "FormInvalid", "FieldError", "PackageInvalid",

@@ -15,6 +15,10 @@ The whole list (the README's Production section explains each):
 ``SWEEP_INTERVAL`` seconds between periodic sweeps (default 30)
 ``LOG_FORMAT``     ``json`` (one JSON object a line) or ``text`` (default)
 ``LOG_LEVEL``      default ``INFO``
+``SMS_PROVIDER``   ``tencent`` (Tencent Cloud SMS), or unset: SMS are logged and kept in the outbox;
+                   with ``SMS_SECRET_ID``, ``SMS_SECRET_KEY``, ``SMS_APP_ID``, ``SMS_SIGN_NAME``,
+                   ``SMS_TEMPLATES`` (``key=template id,…``), ``SMS_REGION``, ``SMS_ENDPOINT`` (optional)
+``SMS_DAILY_LIMIT`` notice SMS one number may get a day (default 10)
 
 Secrets (the database and SMTP passwords inside the URLs) come only from here.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,15 @@ class Settings:
     sweep_interval: int = 30
     log_format: str = "text"
     log_level: str = "INFO"
+    sms_provider: str | None = None  # "tencent", or None: SMS are logged and kept in the outbox
+    sms_secret_id: str | None = None
+    sms_secret_key: str | None = None
+    sms_app_id: str | None = None
+    sms_sign_name: str | None = None
+    sms_templates: tuple[tuple[str, str], ...] = ()  # (our template key, the provider's template id)
+    sms_region: str = "ap-guangzhou"
+    sms_endpoint: str | None = None
+    sms_daily_limit: int = 10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -49,7 +63,18 @@ class Settings:
         log_format = (get("LOG_FORMAT") or "text").lower()
         if log_format not in ("json", "text"):
             raise ValueError(f"LOG_FORMAT must be 'json' or 'text', not {log_format!r}")
-        return cls(database_url=get("DATABASE_URL"), redis_url=get("REDIS_URL"), smtp_url=get("SMTP_URL"),
+        limit = get("SMS_DAILY_LIMIT") or "10"
+        if not limit.isdigit():
+            raise ValueError(f"SMS_DAILY_LIMIT must be a whole number, not {limit!r}")
+        templates = tuple((k.strip(), v.strip()) for k, _, v in (pair.partition("=") for pair in
+                          (get("SMS_TEMPLATES") or "").split(",")) if k.strip() and v.strip())
+        sms: dict[str, Any] = dict(sms_provider=(get("SMS_PROVIDER") or "").lower() or None,
+                                   sms_secret_id=get("SMS_SECRET_ID"),
+                   sms_secret_key=get("SMS_SECRET_KEY"), sms_app_id=get("SMS_APP_ID"),
+                   sms_sign_name=get("SMS_SIGN_NAME"), sms_templates=templates,
+                   sms_region=get("SMS_REGION") or cls.sms_region, sms_endpoint=get("SMS_ENDPOINT"),
+                   sms_daily_limit=int(limit))
+        return cls(**sms, database_url=get("DATABASE_URL"), redis_url=get("REDIS_URL"), smtp_url=get("SMTP_URL"),
                    mail_from=get("MAIL_FROM") or cls.mail_from,
                    public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
                    sweep_interval=int(interval), log_format=log_format, log_level=(get("LOG_LEVEL") or "INFO").upper())

@@ -29,6 +29,10 @@ def test_demo_people_and_cases(session, fast_hashing):
         ("repair", "engineering", "accept_order", None),  # ... that repair
         ("repair", "engineering", "accept_order", "engineer1"),  # a leak, claimed
     ], key=str)
+    from engine.residents import access
+
+    resident = access.resident_for(session, "13800001111")  # 张伟, 3栋1201, at both properties
+    assert len(resident.household_ids) == 2 and len(access.cases(session, resident)) == 2
     assert seed_people_and_cases(session) == []  # a second run adds nothing
     session.commit()
     assert session.scalar(select(func.count()).select_from(Instance)) == 12

@@ -82,7 +82,8 @@ def test_service_complaint_dispatched_handled_verified_called_back_and_closed(se
     # [000] 一般投诉由客户服务中心负责人……通知被投诉部门调查投诉原因,限期解决,同时上报项目经理
     assert case.notices("manager")[0].startswith("一般投诉") and "2026-11-26" in case.notices("manager")[0]
     resident = case.notices("resident")
-    assert resident[0].endswith("已安排相关部门处理") and "已处理完毕并结案" in resident[-1]
+    assert resident[0].startswith("您的投诉已受理") and "联系人 客服小王" in resident[0]  # the receipt confirmation
+    assert resident[1].endswith("已安排相关部门处理") and "已处理完毕并结案" in resident[-1]
 
 
 def test_the_department_records_preventive_measures_and_the_supervisor_reviews_them(session, library):

@@ -16,7 +16,7 @@ USERS = ("frontdesk1", "supervisor1", "manager1", "engineer1", "security1", "cle
 SKIP = ("/logout", "/static/", "/diagram/", "/attachments/", "files.json", "lang=", "/health", "download=")
 MAX_PAGES = 45  # per person: every kind of page is reached well before this
 FILE_NAME = re.compile(r"[\w.-]+\.(bpmn|dmn|json|png|jpe?g|pdf)\b")
-ALLOWED = {"English", "PDF", "JPEG", "PNG", "GIF", "WebP", "MB", "KB", "BPMN", "DMN", "JSON", "LED",
+ALLOWED = {"English", "PDF", "JPEG", "PNG", "GIF", "WebP", "Excel", "CSV", "xlsx", "MB", "KB", "BPMN", "DMN", "JSON", "LED",
            "APP",  # 网络/APP: how residents say it
            "bpmn", "dmn", "json",  # the kinds of file the modeler takes, as their names end
            "Redis",  # the operations page names the component it watches

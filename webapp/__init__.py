@@ -62,12 +62,15 @@ def create_app(config: dict | None = None) -> Flask:
         db,
         display,
         errors,
+        households,
         i18n,
         inbox,
         library,
         migrations,
         notices,
         properties,
+        resident,  # noqa: F401 - the portal blueprint; resident_pages adds its pages
+        resident_pages,
         rollout,
         security,
         staff,
@@ -90,6 +93,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.health_bp)
+    app.register_blueprint(resident_pages.bp)  # the resident portal (/r/, ``resident``), its own sign-in
+    app.register_blueprint(households.bp)  # the household register (front desk)
     for owners in (library, rollout, properties, migrations):
         app.register_blueprint(owners.bp)
     if app.config["MIGRATE_ON_START"]:

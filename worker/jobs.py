@@ -31,6 +31,7 @@ from engine import (
     make_session_factory,
     notice_due_soon,
     quarantine,
+    sms_transport_for,
     start_due_schedules,
     transport_for,
 )
@@ -45,6 +46,7 @@ class _Runtime:
     settings: Settings
     sessions: sessionmaker
     mailer: object
+    sms: object
 
 
 _runtime: _Runtime | None = None
@@ -64,7 +66,7 @@ def runtime() -> _Runtime:
         settings = _settings or Settings.from_env(os.environ)
         engine = make_engine(settings.database_url, pool_pre_ping=True)
         _runtime = _Runtime(os.getpid(), settings, make_session_factory(engine, settings=settings),
-                            transport_for(settings))
+                            transport_for(settings), sms_transport_for(settings))
     return _runtime
 
 
@@ -143,7 +145,7 @@ def deliver_mail(message_id: int) -> str | None:
     """One delivery attempt of an outbox message; raises on failure so RQ retries it."""
     rt = runtime()
     with rt.sessions() as session:
-        result = deliver_message(session, message_id, rt.mailer)
+        result = deliver_message(session, message_id, rt.mailer, sms=rt.sms)
         session.commit()
     if result.error:
         raise MailError(f"outbox message {message_id}: {result.error}")

@@ -90,7 +90,8 @@ class Figures:
     open_incidents: int = 0
     incidents: list[Incident] = field(default_factory=list)
     lateness: Lateness = Lateness(0, None, None, None)
-    outbox: dict[str, int] = field(default_factory=dict)
+    outbox: dict[str, int] = field(default_factory=dict)  # messages by status, every channel
+    outbox_by_channel: dict[tuple[str, str], int] = field(default_factory=dict)  # (mail | sms, status) -> count
 
 
 def queue_figures(redis: Redis, names=QUEUES) -> list[QueueFigures]:
@@ -187,6 +188,9 @@ def figures(session: Session, redis: Redis | None, *, now: datetime | None = Non
         Incident.status == IncidentStatus.OPEN))
     result.incidents = open_incidents(session, limit=incident_limit)
     result.lateness = timer_lateness(session, now - window)
-    result.outbox = {status.value if hasattr(status, "value") else status: n for status, n in session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))}
+    for channel, status, n in session.execute(select(OutboxMessage.channel, OutboxMessage.status, func.count())
+                                              .group_by(OutboxMessage.channel, OutboxMessage.status)):
+        key = status.value if hasattr(status, "value") else status
+        result.outbox[key] = result.outbox.get(key, 0) + n
+        result.outbox_by_channel[(channel or "mail", key)] = n
     return result

@@ -18,6 +18,7 @@ from engine import (
     deliver_due_messages,
     fire_due_timers,
     notice_due_soon,
+    sms_transport_for,
     start_due_schedules,
     transport_for,
 )
@@ -32,6 +33,7 @@ class TimerLoop:
                  on_report: Callable[[SweepReport], object] | None = None, mailer=None):
         self.session_factory = session_factory
         self.mailer = mailer or transport_for(settings)
+        self.sms = sms_transport_for(settings)
         self.interval = settings.sweep_interval
         self.on_report = on_report
         self._stop = threading.Event()

@@ -60,23 +60,25 @@ def open_incidents(session: Session, *, property_ids: list[int] | None = None, l
     return list(session.scalars(query.order_by(Incident.created_at.desc()).limit(limit)))
 
 
-def deliver_message(session: Session, message_id: int, transport, now: datetime | None = None) -> outbox.Delivery:
-    """One delivery attempt of an outbox message (``outbox.deliver``); a message that failed for good
-    becomes an incident on its case. In the caller's transaction; the caller commits."""
-    result = outbox.deliver(session, message_id, transport, now)
+def deliver_message(session: Session, message_id: int, transport, now: datetime | None = None,
+                    sms=None) -> outbox.Delivery:
+    """One delivery attempt of an outbox message (``outbox.deliver``: mail by ``transport``, SMS by ``sms``); a
+    message that failed for good becomes an incident on its case. In the caller's transaction; the caller commits."""
+    result = outbox.deliver(session, message_id, transport, now, sms)
     if result.gave_up and result.instance_id is not None:
         open_incident(session, result.instance_id, "mail", DeliveryFailed(
             f"notice to {result.address} failed {result.attempts} times: {result.error}"))
     return result
 
 
-def deliver_due_messages(session: Session, transport, now: datetime | None = None) -> list[outbox.Delivery]:
+def deliver_due_messages(session: Session, transport, now: datetime | None = None,
+                         sms=None) -> list[outbox.Delivery]:
     """Attempt every due message, committing after each (the embedded timer loop's delivery)."""
     now = now or utcnow()
     ids = outbox.due_ids(session, now)
     session.rollback()
     results = []
     for message_id in ids:
-        results.append(deliver_message(session, message_id, transport, now))
+        results.append(deliver_message(session, message_id, transport, now, sms))
         session.commit()
     return results

@@ -38,6 +38,7 @@ from engine.library import specs
 from engine.library.extensions import escalates
 from engine.library.forms import validate_form
 from engine.library.rollout import deployed_version
+from engine.org import households
 from engine.org.parameters import parameters_for
 from engine.org.properties import get_property
 from engine.scripting import requests
@@ -161,6 +162,7 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
         instance.search_text = " ".join([instance.case_no, *(str(v) for v in instance.summary.values())])
         history.record(session, instance.id, AuditKind.STARTED, actor=user, at=now,
                        data={"version": version.number, "data": {k: v for k, v in data.items() if k != "params"}})
+        households.link_started(session, instance)  # a case about a registered room is its household's
         step.run()
     return instance
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from engine.library import specs
 from engine.messages import outbox
+from engine.messages.sms import resident_notices
 from engine.org.roles import ROLES
 from engine.storage.database import settings_of
 from engine.storage.models import AuditKind, Instance, Property, PropertyParameter, RoleAssignment, User
@@ -78,6 +79,8 @@ def on_event(session: Session, instance_id: int, kind: AuditKind, *, actor: str 
                                  public_url=settings_of(session).public_url)
         ids.append(outbox.add(session, kind=kind.value, address=user.email, subject=subject, body=body,
                               instance_id=instance.id, task_id=task_id, username=user.username, now=at))
+    if kind == AuditKind.NOTIFIED and data.get("to") == "resident":  # and an SMS to the case's contact phone
+        ids += resident_notices.on_notice(session, instance, prop, data, at)
     return ids
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from engine.messages.mail import MailError
+from engine.messages.sms.transports import LogSms
 from engine.storage import followups
 from engine.storage.models import OutboxMessage, OutboxStatus
 from engine.storage.models._types import utcnow
@@ -44,10 +45,13 @@ class Delivery:
 
 
 def add(session: Session, *, kind: str, address: str, subject: str, body: str, instance_id: int | None = None,
-        task_id: str | None = None, username: str | None = None, now: datetime | None = None) -> int:
-    """Write one message in the caller's transaction; its id is noted for the queue."""
+        task_id: str | None = None, username: str | None = None, now: datetime | None = None,
+        channel: str = "mail", params: list | None = None) -> int:
+    """Write one message (``channel`` mail, or sms: see ``engine.messages.sms``) in the caller's transaction; its id is
+    noted for the queue."""
     now = now or utcnow()
     message_id = session.connection().execute(insert(cast(Table, OutboxMessage.__table__)).values(
+        channel=channel, params=params,
         instance_id=instance_id, task_id=task_id, kind=kind, username=username, address=address,
         subject=subject[:300], body=body, status=OutboxStatus.PENDING.value, attempts=0, created_at=now,
         next_attempt_at=now).returning(cast(Table, OutboxMessage.__table__).c.id)).scalar_one()
@@ -62,8 +66,10 @@ def _lock(session: Session, message_id: int) -> OutboxMessage | None:
     return session.scalars(query).one_or_none()
 
 
-def deliver(session: Session, message_id: int, mailer, now: datetime | None = None) -> Delivery:
+def deliver(session: Session, message_id: int, mailer, now: datetime | None = None, sms=None) -> Delivery:
     """Make one delivery attempt of a pending message in the caller's transaction (the caller commits).
+
+    Mail goes through ``mailer``, SMS through ``sms`` (default: the log, ``LogSms``).
 
     Safe from several workers at once: the row is locked (``SKIP LOCKED``) and
     only a ``pending`` message is sent.
@@ -73,8 +79,13 @@ def deliver(session: Session, message_id: int, mailer, now: datetime | None = No
     if message is None or message.status != OutboxStatus.PENDING:
         return Delivery(message_id, None)
     message.attempts += 1
+    if message.channel == "sms":
+        mailer = sms or LogSms()
     try:
-        mailer.send(message.address, message.subject, message.body)
+        if message.channel == "sms":
+            mailer.send(message.address, message.subject, message.body, list(message.params or []))
+        else:
+            mailer.send(message.address, message.subject, message.body)
     except MailError as exc:
         message.last_error = str(exc)
         gave_up = message.attempts >= MAX_ATTEMPTS

@@ -115,7 +115,7 @@ def property_ids(session: Session, user: User) -> set[int]:
     """The properties whose cases ``user`` may see: where they hold a role; every one for HQ."""
     if user.is_hq:
         return set(session.scalars(select(Property.id)))
-    return {a.property_id for a in user.roles}
+    return {a.property_id for a in user.roles if a.role != "resident"}  # residents: engine.residents.access
 
 
 def check_username(username: str) -> str:

@@ -45,9 +45,13 @@ _notices = StepLocal("engine_notices")
 _cases = StepLocal("engine_case_requests")
 
 
-def notify(to, message) -> None:
-    """Collect one notice for ``to`` (a role id, 'resident' or 'user:<name>') with a text ``message``."""
-    _notices.add({"to": str(to), "message": str(message)})
+def notify(to, message, sms=None, **values) -> None:
+    """Collect one notice for ``to`` (a role id, 'resident' or 'user:<name>') with a text ``message``; ``sms``
+    names the SMS template a resident's notice is sent with and ``values`` its variables (``engine.messages.sms``)."""
+    notice: dict = {"to": str(to), "message": str(message)}
+    if sms:
+        notice["sms"] = {"template": str(sms), "values": {str(k): str(v) for k, v in values.items()}}
+    _notices.add(notice)
 
 
 def start_case(process, data=None) -> None:

@@ -142,7 +142,7 @@ def notices_for(session: Session, user: User, since: datetime, limit: int = 10) 
     """The newest notices diagrams addressed to roles ``user`` holds at the case's property (escalations, reminders)."""
     scope = lanes_by_property(session, user)
     conditions = [and_(Instance.property_id == prop_id, AuditEvent.data["to"].as_string().in_(sorted(lanes)))
-                  for prop_id, lanes in scope.items()]
+                  for prop_id, lanes in ((p, ls - {"resident"}) for p, ls in scope.items()) if lanes]
     if not conditions:
         return []
     rows = session.execute(

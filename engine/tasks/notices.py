@@ -37,7 +37,7 @@ def message_key(message: str) -> str:
 def _mine(session: Session, user: User):
     scope = lanes_by_property(session, user)
     return [and_(Instance.property_id == prop_id, AuditEvent.data["to"].as_string().in_(sorted(lanes)))
-            for prop_id, lanes in scope.items()]
+            for prop_id, lanes in ((p, ls - {"resident"}) for p, ls in scope.items()) if lanes]  # residents: /r/
 
 
 def open_notices(session: Session, user: User, since: datetime, limit: int = 10) -> list[Notice]:

@@ -7,12 +7,15 @@ from engine.storage.models.notice import NoticeDismissal
 from engine.storage.models.outbox import OutboxMessage, OutboxStatus
 from engine.storage.models.process import Deployment, Process, ProcessVersion
 from engine.storage.models.property import Property, PropertyParameter
+from engine.storage.models.residents import Household, HouseholdCase, HouseholdMember, ResidentCode
 from engine.storage.models.schedule import ScheduledRun
+from engine.storage.models.sms import SmsOptOut
 from engine.storage.models.user import RoleAssignment, User
 
 __all__ = [
     "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "NoticeDismissal", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion",
     "Property",
-    "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
+    "PropertyParameter", "RoleAssignment", "ScheduledRun", "Household", "HouseholdCase", "HouseholdMember",
+    "ResidentCode", "SmsOptOut", "Timer", "TimerFiring", "User",
 ]

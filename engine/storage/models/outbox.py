@@ -8,7 +8,7 @@ from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.storage.database import Base
-from engine.storage.models._types import UTCDateTime, utcnow
+from engine.storage.models._types import JSONType, UTCDateTime, utcnow
 
 
 class OutboxStatus(str, enum.Enum):
@@ -40,3 +40,6 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(10), default="mail", server_default="mail")  # mail | sms
+    # sms: the template's variables in order (``subject`` holds the template key, ``body`` the text)
+    params: Mapped[list | None] = mapped_column(JSONType)
