@@ -113,6 +113,23 @@ def sign_in(browser, base: str, username: str, *, width: int = 1360, height: int
     return page
 
 
+def on_edge(page, element_id: str) -> tuple[float, float]:
+    """A point on a sequence flow's line in the modeler shown (halfway along it): where a dropped task splits the flow.
+
+    The centre of a bent flow's box is off the line, so ``center`` would miss it.
+    """
+    return tuple(page.evaluate("""(id) => {
+      const path = document.querySelector(
+        `.file-pane:not([hidden]) .djs-element[data-element-id="${id}"] .djs-visual > path`);
+      const point = path.getPointAtLength(path.getTotalLength() / 2);
+      const local = path.getBBox(), shown = path.getBoundingClientRect();
+      const along = (value, start, size, shownStart, shownSize) =>
+        size ? shownStart + (value - start) * shownSize / size : shownStart + shownSize / 2;
+      return [along(point.x, local.x, local.width, shown.x, shown.width),
+              along(point.y, local.y, local.height, shown.y, shown.height)];
+    }""", element_id))
+
+
 def center(page, element_id: str) -> tuple[float, float]:
     """The centre of a diagram element in the modeler shown."""
     box = page.locator(f'.file-pane:not([hidden]) .djs-element[data-element-id="{element_id}"]').first.bounding_box()

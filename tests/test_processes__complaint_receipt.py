@@ -46,7 +46,8 @@ def test_a_received_time_ahead_of_now_is_refused_and_nothing_is_saved(session, l
 
 def test_every_deadline_counts_from_the_letters_date(session, library, clock):
     """A letter received on Friday 17:00, typed in on Monday 09:00: Monday 17:00 is one working day after it."""
-    case = Case.start(session, "complaint", {**COMPLAINT, "channel": "letter", "received_at": "2026-11-20T17:00:00+08:00"})
+    case = Case.start(session, "complaint",
+                      {**COMPLAINT, "channel": "letter", "received_at": "2026-11-20T17:00:00+08:00"})
     data = case.data()
     assert data["confirm_due"] == "2026-11-21T17:00:00+08:00"  # 24 hours after receipt: long past
     assert data["registered_at"] == "2026-11-23T09:00:00+08:00"

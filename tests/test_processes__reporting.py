@@ -62,6 +62,7 @@ def test_the_incident_table_decides_what_goes_to_hq(session, incidents, incident
 
 # --- the monthly report ----------------------------------------------------------------------------
 
+FINANCE = {"income": 820000, "expenses": 640000, "fee_collection_rate": 93.5, "arrears": 52000}
 MONTHLY = {"business_summary": "运行正常", "complaints_received": 4, "complaints_valid": 3, "complaints_solved": 3,
            "repairs": 40, "repairs_on_time": 39, "incidents": 0, "satisfaction_rate": 95}
 
@@ -75,30 +76,35 @@ def test_monthly_report_starts_on_the_first_and_reaches_hq_by_the_10th(session, 
     cases = scheduled(session, clock, at(2026, 12, 1, 9, 0, 1))
     assert len(cases) == 2 and all(c.case_no.startswith("YB") for c in cases)
     case = cases[0]
-    task = case.tasks()["write_monthly"]
+    task, finance = case.tasks()["write_monthly"], case.tasks()["write_finance"]
     assert task.lane == "manager" and task.due_at == at(2026, 12, 10, 18)
+    assert finance.lane == "manager" and finance.due_at == at(2026, 12, 10, 18)  # [001] 物业财务信息月报 每月10日前
     assert case.data()["report_month"] == "2026-11"
     clock.move_to(at(2026, 12, 9, 17))
     case.complete("write_monthly", MONTHLY, user="mgr1")
-    assert case.data()["report_on_time"] is True
+    assert case.open() == {"write_finance"}  # HQ reviews both together
+    case.complete("write_finance", FINANCE, user="mgr1")
+    assert case.data()["report_on_time"] is True and case.data()["finance_on_time"] is True
     # [001] 物业管理部……对各项目部信息反馈的及时性、完整性及质量进行考核
     case.complete("review_monthly", {"hq_comments": "已汇总", "timeliness": "on_time", "completeness": "A",
                                      "quality": "B"}, user="hq1")
     assert case.instance.status == InstanceStatus.COMPLETED
-    assert fire(session, clock, at(2026, 12, 12)) == 1  # only the other property's report is chased
+    assert fire(session, clock, at(2026, 12, 12)) == 2  # only the other property's two reports are chased
     assert case.escalated() == []
 
 
 def test_late_monthly_report_is_chased_every_day_and_hq_told(session, monthly, clock):
     [case, _] = scheduled(session, clock, at(2026, 12, 1, 9, 0, 1))
     assert fire(session, clock, at(2026, 12, 10, 17, 59)) == 0
-    assert fire(session, clock, at(2026, 12, 10, 18, 0, 1)) == 2  # both properties are late
+    clock.move_to(at(2026, 12, 5))
+    case.complete("write_finance", FINANCE, user="mgr1")
+    assert fire(session, clock, at(2026, 12, 10, 18, 0, 1)) == 3  # P001's monthly report, both of P002's
     assert "2026-11 月报已逾期" in case.notices("manager")[0] and "月报逾期未报" in case.notices("hq")[0]
-    assert fire(session, clock, at(2026, 12, 11, 18, 0, 1)) == 2  # and chased again the next day
+    assert fire(session, clock, at(2026, 12, 11, 18, 0, 1)) == 3  # and chased again the next day
     assert len(case.notices("manager")) == 2 and case.open() == {"write_monthly"}
     case.complete("write_monthly", MONTHLY, user="mgr1")
     assert case.open() == {"review_monthly"}
-    assert fire(session, clock, at(2026, 12, 12, 18, 0, 1)) == 1  # chasing stops once it is in
+    assert fire(session, clock, at(2026, 12, 12, 18, 0, 1)) == 2  # chasing stops once it is in
 
 
 # --- next month's callback list --------------------------------------------------------------------

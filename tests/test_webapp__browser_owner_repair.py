@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from browser import center, chromium, screenshot
+from browser import chromium, on_edge, screenshot
 from browser import sign_in as signed_in
 from browser import site as browser_site
 from conftest import ROOT
@@ -93,7 +93,7 @@ def test_owner_adds_a_step_to_the_repair_process_hq_deploys_it_to_one_property_o
         # drag a task onto the 无偿 flow, name it, make it a user task with the new form
         owner.locator(".file-pane:not([hidden]) .djs-palette .entry.bpmn-icon-task").hover()
         owner.mouse.down()
-        x, y = center(owner, "f_free")
+        x, y = on_edge(owner, "f_free")
         owner.mouse.move(x, y, steps=12)
         owner.mouse.up()
         owner.keyboard.type("安全措施确认")

@@ -4,7 +4,7 @@ import re
 from library import PROCESSES
 from sqlalchemy import select
 
-from engine import HumanTask, deploy, get_property, load_folder, start_instance, store_version
+from engine import HumanTask, create_user, deploy, get_property, load_folder, start_instance, store_version
 
 
 def plan_task(session) -> str:
@@ -26,7 +26,9 @@ def row(i, equipment="", work="", date="", outage=False):
 
 def test_a_table_is_filled_row_by_row_and_checked_cell_by_cell(session, as_user):
     task = plan_task(session)
-    eng = as_user("eng1")
+    create_user(session, "engsup1", "工程主管老周", "password-engsup1", roles={"P001": ["eng_supervisor"]})
+    session.commit()
+    eng = as_user("engsup1")  # 工程主管 drafts the month's plan
     page = eng.get(f"/tasks/{task}").get_data(as_text=True)
     assert page.count('name="items-0-') == 4 and 'name="items-rows" value="1"' in page
     assert 'aria-label="设备设施 1"' in page and "+ 添加一行" in page
