@@ -7,11 +7,12 @@ It never loads a workflow and writes nothing.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import bindparam, false, literal_column, select, table, tuple_
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, AuditKind, HumanTask, Instance, InstanceStatus, Process
@@ -48,7 +49,23 @@ def _day_start(day: date, tz: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
 
 
-def conditions(query: CaseQuery, property_ids, now: datetime) -> list:
+CASE_NO = re.compile(r"^[A-Z]{1,8}\d{8}-\d{6,}$")
+
+
+def text_condition(text: str, dialect: str):
+    """Matching ``text`` anywhere in the case number, resident name, phone or room, through an index:
+    a whole case number by its unique index; on SQLite three or more characters through the FTS5 trigram
+    table ``instances_search`` (migration 0011), on PostgreSQL through the pg_trgm index; shorter texts scan."""
+    if CASE_NO.match(text):
+        return Instance.case_no == text
+    if dialect == "sqlite" and len(text) >= 3:
+        phrase = '"' + text.replace('"', '""') + '"'
+        return Instance.id.in_(select(literal_column("rowid")).select_from(table("instances_search"))
+                               .where(literal_column("instances_search").op("MATCH")(phrase)))
+    return Instance.search_text.contains(text, autoescape=True)
+
+
+def conditions(query: CaseQuery, property_ids, now: datetime, dialect: str = "postgresql") -> list:
     """The SQL conditions of ``query`` over ``Instance`` (``property_ids`` None: every property)."""
     where = []
     if property_ids is not None:
@@ -64,8 +81,7 @@ def conditions(query: CaseQuery, property_ids, now: datetime) -> list:
     if query.until:
         where.append(Instance.created_at < _day_start(query.until + timedelta(days=1), query.tz))
     if query.text:
-        text = query.text.strip()
-        where.append(or_(Instance.case_no == text, Instance.search_text.contains(text, autoescape=True)))
+        where.append(text_condition(query.text.strip(), dialect))
     if query.overdue:
         where.append(select(HumanTask.id).where(HumanTask.instance_id == Instance.id, HumanTask.due_at < now).exists())
     if query.escalated:
@@ -76,10 +92,11 @@ def conditions(query: CaseQuery, property_ids, now: datetime) -> list:
 
 def search_cases(session: Session, property_ids, query: CaseQuery, now: datetime) -> CasePage:
     """One page of the cases at ``property_ids`` (None: all) matching ``query``, newest first."""
-    where = conditions(query, property_ids, now)
+    where = conditions(query, property_ids, now, session.get_bind().dialect.name)
     if query.after is not None:
-        at, last_id = query.after
-        where.append(or_(Instance.created_at < at, and_(Instance.created_at == at, Instance.id < last_id)))
+        at, last_id = query.after  # a row-value comparison: both databases walk the index from the key
+        where.append(tuple_(Instance.created_at, Instance.id) < tuple_(bindparam("at", at, type_=Instance.created_at.type),
+                                                                     bindparam("last_id", last_id)))
     rows = list(session.scalars(select(Instance).where(*where)
                                 .order_by(Instance.created_at.desc(), Instance.id.desc()).limit(query.limit + 1)))
     more = len(rows) > query.limit
