@@ -80,7 +80,7 @@ def load_library(session: Session, processes_dir: Path, *, author: str = "demo")
     props = session.scalars(select(Property).order_by(Property.code)).all()
     loaded = []
     for folder in sorted(p for p in processes_dir.iterdir() if (p / MANIFEST).is_file()):
-        result = store_version(session, load_folder(folder), author=author, message="公司标准流程库")  # shown on the process pages
+        result = store_version(session, load_folder(folder), author=author, message="公司标准流程库")
         deploy(session, result.version, props, by=author)
         loaded.append(f"{result.version.label}{'' if result.created else ' (unchanged)'}")
     return loaded

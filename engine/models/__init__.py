@@ -12,6 +12,6 @@ from .user import RoleAssignment, User
 
 __all__ = [
     "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
-    "Instance", "InstanceStatus", "NoticeDismissal", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion", "Property",
-    "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
+    "Instance", "InstanceStatus", "NoticeDismissal", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion",
+    "Property", "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
 ]

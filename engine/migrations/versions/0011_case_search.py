@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "instance_id", "message_key"),
     )
     op.create_index("ix_instances_property_status_created", "instances", ["property_id", "status", "created_at", "id"])
+    op.create_index("ix_instances_created", "instances", ["created_at", "id"])  # HQ: every property, newest first
     if conn.dialect.name == "sqlite":  # substring search over a million cases: an FTS5 trigram index kept by triggers
         for statement in SQLITE_SEARCH:
             conn.execute(sa.text(statement))
@@ -70,6 +71,7 @@ def downgrade() -> None:
             conn.execute(sa.text(f"DROP TRIGGER IF EXISTS instances_search_{name}"))
         conn.execute(sa.text("DROP TABLE IF EXISTS instances_search"))
     op.drop_index("ix_instances_property_status_created", "instances")
+    op.drop_index("ix_instances_created", "instances")
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("DROP INDEX IF EXISTS ix_instances_search_trgm"))
     op.drop_index("ix_instances_property_created", "instances")
