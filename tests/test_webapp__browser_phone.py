@@ -106,6 +106,12 @@ def test_a_guard_handles_a_complaint_on_a_phone_and_a_supervisor_finds_it_closed
         guard.locator("#f-photos").set_input_files([{"name": "单元门.png", "mimeType": "image/png", "buffer": PNG}])
         expect(guard.locator('[data-chosen-for="f-photos"]')).to_have_text("单元门.png")
         screenshot(guard, "phone-task")
+        at_desk = sign_in(browser, base, "guard1", **DESK)  # the same task at a desk
+        at_desk.goto(guard.url)
+        expect(at_desk.locator("#reported")).to_contain_text("夜间保安巡逻不到位")
+        no_sideways_scroll(at_desk, "task page")
+        screenshot(at_desk, "desk-task")
+        at_desk.context.close()
         guard.get_by_role("button", name="完成任务").click()
         expect(guard.locator(".flash-success")).to_contain_text("已完成")
 

@@ -7,12 +7,13 @@ It never loads a workflow and writes nothing.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import bindparam, literal_column, select, table, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from engine.storage.models import AuditEvent, AuditKind, HumanTask, Instance, InstanceStatus, Process
@@ -49,13 +50,25 @@ def _day_start(day: date, tz: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
 
 
-def conditions(query: CaseQuery, property_ids, now: datetime) -> list:
-    """The SQL conditions of ``query`` over ``Instance`` (``property_ids`` None: every property)."""
+CASE_NO = re.compile(r"^[A-Z]{1,8}\d{8}-\d{6,}$")
+
+
+def text_condition(text: str, dialect: str):
+    """Matching ``text`` anywhere in the case number, resident name, phone or room, through an index:
+    a whole case number by its unique index; on SQLite three or more characters through the FTS5 trigram
+    table ``instances_search`` (migration 0011), on PostgreSQL through the pg_trgm index; shorter texts scan."""
+    if CASE_NO.match(text):
+        return Instance.case_no == text
+    if dialect == "sqlite" and len(text) >= 3:
+        phrase = '"' + text.replace('"', '""') + '"'
+        return Instance.id.in_(select(literal_column("rowid")).select_from(table("instances_search"))
+                               .where(literal_column("instances_search").op("MATCH")(phrase)))
+    return Instance.search_text.contains(text, autoescape=True)
+
+
+def conditions(query: CaseQuery, now: datetime, dialect: str = "postgresql") -> list:
+    """The SQL conditions of ``query`` over ``Instance``, apart from whose properties (see ``search_cases``)."""
     where: list[Any] = []
-    if property_ids is not None:
-        where.append(Instance.property_id.in_(sorted(property_ids)) if property_ids else false())
-    if query.property_id:
-        where.append(Instance.property_id == query.property_id)
     if query.process_key:
         where.append(Instance.process_id.in_(select(Process.id).where(Process.key == query.process_key)))
     if query.status in STATUSES:
@@ -65,24 +78,52 @@ def conditions(query: CaseQuery, property_ids, now: datetime) -> list:
     if query.until:
         where.append(Instance.created_at < _day_start(query.until + timedelta(days=1), query.tz))
     if query.text:
-        text = query.text.strip()
-        where.append(or_(Instance.case_no == text, Instance.search_text.contains(text, autoescape=True)))
+        where.append(text_condition(query.text.strip(), dialect))
     if query.overdue:
         where.append(select(HumanTask.id).where(HumanTask.instance_id == Instance.id, HumanTask.due_at < now).exists())
     if query.escalated:
         where.append(select(AuditEvent.id).where(AuditEvent.instance_id == Instance.id,
                                                  AuditEvent.kind == AuditKind.ESCALATED).exists())
+    if query.after is not None:
+        at, last_id = query.after  # a row-value comparison: the index is walked from the key
+        key = tuple_(bindparam("at", at, type_=Instance.created_at.type), bindparam("last_id", last_id))
+        where.append(tuple_(Instance.created_at, Instance.id) < key)
     return where
 
 
+MERGE_AT_MOST = 50  # properties searched as one ordered walk each, merged (beyond: one walk over all cases)
+NEWEST = (Instance.created_at.desc(), Instance.id.desc())
+
+
 def search_cases(session: Session, property_ids, query: CaseQuery, now: datetime) -> CasePage:
-    """One page of the cases at ``property_ids`` (None: all) matching ``query``, newest first."""
-    where = conditions(query, property_ids, now)
-    if query.after is not None:
-        at, last_id = query.after
-        where.append(or_(Instance.created_at < at, and_(Instance.created_at == at, Instance.id < last_id)))
-    rows = list(session.scalars(select(Instance).where(*where)
-                                .order_by(Instance.created_at.desc(), Instance.id.desc()).limit(query.limit + 1)))
+    """One page of the cases at ``property_ids`` (None: all) matching ``query``, newest first.
+
+    Each property's cases are walked newest first on its own index range, and the walks are
+    merged (UNION ALL of per-property LIMITs): a walk over two properties' ranges at once would
+    read and sort all their cases for every page.
+    """
+    if property_ids is None:
+        props = [query.property_id] if query.property_id else None
+    else:
+        props = sorted(set(property_ids) & {query.property_id} if query.property_id else set(property_ids))
+    if props is not None and not props:
+        return CasePage([], None)
+    where = conditions(query, now, session.get_bind().dialect.name)
+    take = query.limit + 1
+    if props is None or len(props) > MERGE_AT_MOST:
+        scope = [] if props is None else [Instance.property_id.in_(props)]
+        ids = list(session.scalars(select(Instance.id).where(*scope, *where).order_by(*NEWEST).limit(take)))
+    elif len(props) == 1:
+        ids = list(session.scalars(select(Instance.id).where(Instance.property_id == props[0], *where)
+                                   .order_by(*NEWEST).limit(take)))
+    else:
+        walks = [select(Instance.id, Instance.created_at).where(Instance.property_id == p, *where)
+                 .order_by(*NEWEST).limit(take).subquery() for p in props]
+        merged = union_all(*[select(w.c.id, w.c.created_at) for w in walks]).subquery()
+        ids = list(session.scalars(select(merged.c.id).order_by(merged.c.created_at.desc(), merged.c.id.desc())
+                                   .limit(take)))
+    found = {c.id: c for c in session.scalars(select(Instance).where(Instance.id.in_(ids)))} if ids else {}
+    rows = [found[i] for i in ids if i in found]
     more = len(rows) > query.limit
     rows = rows[:query.limit]
     return CasePage(rows, (rows[-1].created_at, rows[-1].id) if more and rows else None)

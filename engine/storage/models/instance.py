@@ -32,7 +32,9 @@ class Instance(Base):
 
     __tablename__ = "instances"
     __table_args__ = (Index("ix_instances_property_status", "property_id", "status"),
-                      Index("ix_instances_property_created", "property_id", "created_at", "id"))
+                      Index("ix_instances_property_created", "property_id", "created_at", "id"),
+                      Index("ix_instances_property_status_created", "property_id", "status", "created_at", "id"),
+                      Index("ix_instances_created", "created_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_no: Mapped[str] = mapped_column(String(40), unique=True)
