@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models of the engine, one module per concept."""
 from ..db import Base
 from .casefile import Attachment
+from .figures import FigureFact, FigureMonth, FigureSync
 from .audit import AuditEvent, AuditKind, Incident, IncidentStatus
 from .instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
 from .outbox import OutboxMessage, OutboxStatus
@@ -10,7 +11,7 @@ from .schedule import ScheduledRun
 from .user import RoleAssignment, User
 
 __all__ = [
-    "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
+    "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "FigureFact", "FigureMonth", "FigureSync", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion", "Property",
     "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
 ]

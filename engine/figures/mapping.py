@@ -1,0 +1,166 @@
+"""What the KPIs count, read off a case's audit trail: the ONE place that knows the processes' field and task names.
+
+``facts_for_case(process_key, events)`` turns the events of one case (oldest first) into
+``Fact`` items. Each item is decided by one event and dated by it, so a month's figure
+only changes while its cases move. When a process renames a task or a field, this
+module (and its tests) is all that changes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Protocol
+
+# --- the processes' names (processes/complaint, repair, callback, callback_list) --------------------------------
+COMPLAINT, REPAIR, CALLBACK, CALLBACK_LIST = "complaint", "repair", "callback", "callback_list"
+CALLBACK_TASKS = frozenset({"cb_phone", "cb_visit", "cb_meeting"})  # the 《回访记录表》 forms (field ``rating``)
+SATISFIED, UNSATISFIED = frozenset({"A", "B"}), frozenset({"C"})    # A 满意, B 较满意 | C 不满意
+CLASSIFY_TASKS = ("classify", "judge")                              # field ``validity``, ``cause``
+VALID = frozenset({"valid", "major"})
+CONFIRM_TASK, REPLY_TASK = "confirm_receipt", "classify"
+HANDLER_TASKS = {"handle_engineering": "engineering", "handle_security": "security",
+                 "handle_cleaning": "cleaning", "handle_customer_service": "front_desk", "track_repair": "engineering"}
+EXTENSION_TASK = "extend_supervisor"
+ARRIVAL_TASKS, REPAIR_TASK, SIGNOFF_TASK = ("accept_order", "arrive_site"), "repair_work", "signoff"
+LIST_TASK = "monthly_callbacks"                                      # field ``results`` rows, ``callback_staff``
+COMPLAINT_RECORD = ("resident_name", "building_room", "contact_phone", "content", "channel")
+REPAIR_RECORD = ("resident_name", "building_room", "content")
+
+
+class Event(Protocol):
+    kind: Any
+    at: datetime
+    actor: str | None
+    task_name: str | None
+    data: dict
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One counted item: in the denominator when ``counted``, in the numerator too when ``hit``."""
+
+    kpi: str
+    at: datetime
+    hit: bool = False
+    counted: bool = True
+    dim: str = ""
+
+
+def _kind(event: Event) -> str:
+    return getattr(event.kind, "value", event.kind)
+
+
+def _done(events, names) -> list[Event]:
+    names = {names} if isinstance(names, str) else set(names)
+    return [e for e in events if _kind(e) == "task_completed" and e.task_name in names]
+
+
+def _escalated(events, names) -> list[Event]:
+    names = {names} if isinstance(names, str) else set(names)
+    return [e for e in events if _kind(e) == "escalated" and e.task_name in names]
+
+
+def _first(*lists: list[Event]) -> Event | None:
+    found = [e for group in lists for e in group[:1]]
+    return min(found, key=lambda e: e.at) if found else None
+
+
+def _stage(kpi: str, done: list[Event], missed: list[Event]) -> list[Fact]:
+    """A deadline met when its task was done before any escalation on it; decided by whichever came first."""
+    first = _first(done, missed)
+    if first is None:
+        return []
+    return [Fact(kpi, first.at, hit=not missed or (bool(done) and done[0].at < missed[0].at))]
+
+
+def _callback_facts(events) -> list[Fact]:
+    facts = []
+    for e in _done(events, CALLBACK_TASKS):
+        rating = e.data.get("rating")
+        if rating in SATISFIED | UNSATISFIED:
+            facts.append(Fact("satisfaction", e.at, hit=rating in SATISFIED))
+        if e.data.get("reached"):
+            facts.append(Fact("callbacks_by", e.at, hit=True, dim=e.actor or ""))
+    return facts
+
+
+def _complaint(events, started: Event, ended: Event | None) -> list[Fact]:
+    data = dict(started.data.get("data", {}))
+    for e in _done(events, CLASSIFY_TASKS):
+        data.update({k: v for k, v in e.data.items() if v not in (None, "")})
+    facts = _stage("complaint_confirm", _done(events, CONFIRM_TASK), _escalated(events, CONFIRM_TASK))
+    validity = data.get("validity")
+    if validity in VALID:
+        handled = ended is not None and _kind(ended) == "completed"
+        facts.append(Fact("complaint_handling", started.at, hit=handled))
+        facts.append(Fact("complaint_cause", started.at, dim=str(data.get("cause", "")), hit=True))
+        dept = next((HANDLER_TASKS[e.task_name] for e in _done(events, HANDLER_TASKS)), None)
+        facts.append(Fact("complaint_department", started.at, hit=True,
+                          dim=dept or str(data.get("complained_department") or "")))
+    if validity:
+        facts += _stage("complaint_reply", _done(events, REPLY_TASK), _escalated(events, REPLY_TASK))
+    handler_done, handler_missed = _done(events, HANDLER_TASKS), _escalated(events, HANDLER_TASKS)
+    facts += _stage("complaint_initial", handler_done, handler_missed)
+    extended = _done(events, EXTENSION_TASK)
+    if extended:
+        facts.append(Fact("complaint_solve", extended[0].at, hit=False))
+        facts += [Fact("complaint_extensions", e.at, hit=True) for e in extended]
+    elif handler_done and any(e.data.get("outcome") != "initial_plan" for e in handler_done):
+        solved = next(e for e in handler_done if e.data.get("outcome") != "initial_plan")
+        facts.append(Fact("complaint_solve", solved.at, hit=True))
+    facts += [Fact("escalations", e.at, hit=True) for e in events if _kind(e) == "escalated"]
+    if ended is not None and _kind(ended) == "completed":
+        record = all(data.get(k) for k in COMPLAINT_RECORD) and validity is not None
+        if validity in VALID:
+            record = record and bool(_done(events, CALLBACK_TASKS))
+            facts.append(Fact("callback_rate", ended.at, hit=bool(_done(events, CALLBACK_TASKS))))
+        facts.append(Fact("archive", ended.at, hit=bool(record)))
+    return facts
+
+
+def _repair(events, started: Event, ended: Event | None) -> list[Fact]:
+    data = started.data.get("data", {})
+    facts = _stage("repair_timeliness", _done(events, "arrive_site"), _escalated(events, ARRIVAL_TASKS))
+    facts = [Fact(f.kpi, f.at, hit=f.hit, dim="arrive") for f in facts]
+    facts += [Fact(f.kpi, f.at, hit=f.hit, dim="repair")
+              for f in _stage("repair_timeliness", _done(events, REPAIR_TASK), _escalated(events, REPAIR_TASK))]
+    facts += [Fact("escalations", e.at, hit=True) for e in events if _kind(e) == "escalated"]
+    work = _done(events, REPAIR_TASK)
+    if ended is not None and _kind(ended) == "completed" and work:
+        facts.append(Fact("repair_quality", ended.at, hit=len(work) == 1))  # a second round of work is a 返单
+        if data.get("source") == "resident":
+            facts.append(Fact("callback_rate", ended.at, hit=bool(_done(events, CALLBACK_TASKS))))
+        signed = _done(events, SIGNOFF_TASK)
+        record = all(data.get(k) for k in REPAIR_RECORD) and bool(signed) and signed[-1].data.get("signed_by")
+        facts.append(Fact("archive", ended.at, hit=bool(record)))
+    return facts
+
+
+def _callback_list(events, started: Event) -> list[Fact]:
+    facts = []
+    done = _done(events, LIST_TASK)
+    facts += [Fact("callback_list", f.at, hit=f.hit) for f in _stage("x", done, _escalated(events, LIST_TASK))]
+    for e in done:
+        for row in e.data.get("results", []):
+            if row.get("rating") in SATISFIED | UNSATISFIED:
+                facts.append(Fact("satisfaction", e.at, hit=row["rating"] in SATISFIED))
+            if row.get("reached"):
+                facts.append(Fact("callbacks_by", e.at, hit=True, dim=e.actor or ""))
+    return facts
+
+
+def facts_for_case(process_key: str, events: Iterable[Event]) -> list[Fact]:
+    """Every KPI item one case contributes, from its audit events (oldest first)."""
+    events = list(events)
+    started = next((e for e in events if _kind(e) == "started"), None)
+    if started is None:
+        return []
+    ended = next((e for e in events if _kind(e) in ("completed", "cancelled")), None)
+    facts = _callback_facts(events)
+    if process_key == COMPLAINT:
+        facts += _complaint(events, started, ended)
+    elif process_key == REPAIR:
+        facts += _repair(events, started, ended)
+    elif process_key == CALLBACK_LIST:
+        facts += _callback_list(events, started)
+    return facts
