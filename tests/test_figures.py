@@ -199,3 +199,18 @@ def test_a_rebuild_from_the_audit_gives_the_same_numbers(session, month):
     assert queries.months_figures(session, ["2026-11"], [prop.id]) == kept
     assert rollup.sync(session) > 0 and queries.months_figures(session, ["2026-11"], [prop.id]) == kept
     assert rollup.sync(session) == 0  # nothing new: nothing re-read
+
+
+def test_the_rebuild_command_names_the_month_and_refuses_a_bad_one(tmp_path):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+    assert runner.invoke(main, ["--database-url", url, "init-db"]).exit_code == 0
+    result = runner.invoke(main, ["--database-url", url, "figures", "rebuild", "--month", "2026-11"])
+    assert result.exit_code == 0 and "2026-11: rebuilt from the audit of 0 cases" in result.output
+    result = runner.invoke(main, ["--database-url", url, "figures", "rebuild", "--month", "2026-13"])
+    assert result.exit_code == 2 and "YYYY-MM" in result.output
+    assert "figures up to date" in runner.invoke(main, ["--database-url", url, "figures", "sync"]).output

@@ -48,4 +48,4 @@ def main(ctx, database_url):
     ctx.obj = {"engine": engine, "sessions": make_session_factory(engine)}
 
 
-from . import cases, library, operations, properties, users  # noqa: E402,F401 - registers the commands
+from . import cases, figures, library, operations, properties, users  # noqa: E402,F401 - registers the commands
