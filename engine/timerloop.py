@@ -41,6 +41,9 @@ class TimerLoop:
             report = fire_due_timers(session, datetime.now(timezone.utc), worker="timer-loop")
             notice_due_soon(session, datetime.now(timezone.utc))
             outbox.deliver_due(session, self.mailer, datetime.now(timezone.utc))
+            from .figures.rollup import sync as sync_figures  # KPI roll-ups (engine.figures)
+            sync_figures(session)
+            session.commit()
         if self.on_report:
             self.on_report(report)
         return report

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..models import AuditEvent, FigureFact, FigureMonth, FigureSync, Instance, Process, Property
 from .mapping import facts_for_case
 
-OVERLAP = 1000  # audit events re-read before the watermark on every sync
+OVERLAP = 200  # audit events re-read before the watermark on every sync (late commits)
 CHUNK = 500
 
 
