@@ -47,8 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _dev_secret(Path(app.instance_path))
     app.config.setdefault("ATTACHMENT_DIR", str(Path(app.instance_path) / "attachments"))
 
-    from . import (admin, auth, cases, db, display, errors, i18n, inbox, library, migrations, properties, rollout,
-                   security, tasks)
+    from . import (admin, auth, cases, db, display, errors, figures, i18n, inbox, library, migrations, properties,
+                   rollout, security, tasks)
 
     db.init_app(app)
     security.init_app(app)
@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(cases.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.health_bp)
+    app.register_blueprint(figures.bp)
     for owners in (library, rollout, properties, migrations):
         app.register_blueprint(owners.bp)
     if app.config["MIGRATE_ON_START"]:

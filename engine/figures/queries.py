@@ -156,3 +156,15 @@ def last_months(month: str, n: int) -> list[str]:
         out.append(f"{first:%Y-%m}")
         first = (first - timedelta(days=1)).replace(day=1)
     return out[::-1]
+
+
+def company_months(session: Session, months: list[str]) -> dict[str, dict[str, Figure]]:
+    """Company-wide figures per month (every property's roll-ups summed; quotas and ‰ need a property: none)."""
+    rows = session.execute(select(FigureMonth.month, FigureMonth.kpi, FigureMonth.dim, func.sum(FigureMonth.counted),
+                                  func.sum(FigureMonth.hit)).where(FigureMonth.month.in_(months))
+                           .group_by(FigureMonth.month, FigureMonth.kpi, FigureMonth.dim)).all()
+    sums: dict[str, Sums] = defaultdict(dict)
+    for month, kpi, dim, counted, hit in rows:
+        sums[month][(kpi, dim)] = [int(counted), int(hit)]
+    goals = {**kpis.DEFAULT_TARGETS, "households": None}
+    return {m: assemble(sums.get(m, {}), goals, _days(m)) for m in months}
