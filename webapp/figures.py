@@ -174,7 +174,9 @@ def _departments(prop, start, end):
 
 
 def _helpers() -> dict:
-    return {"shown": shown, "status_label": lambda s: str(STATUS_LABELS[s]), "short": lambda k: str(SHORT_LABELS[k])}
+    months = queries.last_months(_this_month(), 24)[::-1]
+    return {"month_choices": months + sorted({request.args.get("month", "")} - set(months) - {""}, reverse=True),
+            "shown": shown, "status_label": lambda s: str(STATUS_LABELS[s]), "short": lambda k: str(SHORT_LABELS[k])}
 
 
 def _worst_key(column: str | None):

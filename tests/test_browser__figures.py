@@ -1,0 +1,112 @@
+"""The promise board in Chromium: a manager's board and HQ's side-by-side board, at desktop and phone width.
+
+A year of repairs (December 2025 to November 2026) runs through the engine at two
+properties: P001 翠湖花园 misses some arrival promises and gets some C ratings, P002 滨江苑
+keeps every promise. The manager of P001 sees the figures against their targets and the
+12-month chart drawn by ECharts; HQ sees both properties, P001 first (worst first).
+Screenshots go to tests/artifacts/ (figures-*.png).
+"""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from browser import chromium, screenshot, sign_in
+from browser import site as browser_site
+from conftest import ROOT
+from engine.instances import complete_task, start_instance
+from engine.models import HumanTask
+from engine.properties import get_property, set_parameter
+from engine.timers import fire_due_timers
+
+PORT = 5433
+CST = timezone(timedelta(hours=8))
+REPORT = {"resident_name": "李四", "building_room": "5-302", "contact_phone": "13900000000", "content": "厨房水管爆裂",
+          "repair_category": "water_leak", "safety_risk": False, "channel": "hotline", "source": "resident"}
+ARRIVED = {"arrived_at": "2026-11-23T09:20:00+08:00", "diagnosis": "接头老化", "paid_service": False}
+WORK = {"work_done": "更换接头", "completed_at": "2026-11-23T10:30:00+08:00"}
+
+
+@pytest.fixture
+def site(tmp_path, fast_hashing):
+    staff = [("hq", "总部", {"is_hq": True}),
+             ("mgr1", "经理老陈", {"roles": {"P001": ["manager"]}}),
+             ("sup1", "客服主任老张", {"roles": {"P001": ["cs_supervisor"], "P002": ["cs_supervisor"]}})]
+    with browser_site(tmp_path, PORT, [ROOT / "processes" / "repair"], staff) as served_site:
+        yield served_site
+
+
+def repair(sessions, code: str, t0: datetime, *, late: bool, rating: str) -> None:
+    """One emergency repair reported at ``t0``: on site in 20 minutes, or 40 (the 30-minute promise missed)."""
+    with time_machine.travel(t0, tick=False) as clock:
+        with sessions() as s:
+            case_id = start_instance(s, code, "repair", REPORT, user="fd1").id
+            s.commit()
+
+        def step(name, data, minutes, user="eng1"):
+            clock.move_to(t0 + timedelta(minutes=minutes))
+            with sessions() as s:
+                task = s.scalars(select(HumanTask).where(HumanTask.instance_id == case_id,
+                                                         HumanTask.task_name == name)).one()
+                complete_task(s, task.id, data, user=user)
+                s.commit()
+        step("accept_order", {"technician": "王师傅"}, 5)
+        if late:
+            clock.move_to(t0 + timedelta(minutes=31))
+            with sessions() as s:
+                assert fire_due_timers(s, t0 + timedelta(minutes=31)).fired == 1
+            step("supervise_arrival", {"action_taken": "调派", "new_eta": "10分钟", "told_resident": True}, 32)
+        step("arrive_site", ARRIVED, 40 if late else 20)
+        step("repair_work", WORK, 90)
+        step("signoff", {"work_accepted": True, "signed_by": "李四"}, 95)
+        step("cb_phone", {"reached": True, "callback_content": "回访", "rating": rating, "callback_staff": "老张",
+                          "callback_date": f"{t0:%Y-%m-%d}"}, 60 * 24, user="sup1")
+
+
+def a_year_of_repairs(sessions) -> None:
+    with sessions() as s:
+        for code, households in (("P001", 1800), ("P002", 900)):
+            set_parameter(s, get_property(s, code), "households", households)
+        s.commit()
+    for back in range(12):
+        month = 11 - back
+        year = 2026 if month > 0 else 2025
+        month = month if month > 0 else month + 12
+        t0 = datetime(year, month, 10, 9, tzinfo=CST)
+        repair(sessions, "P001", t0, late=False, rating="A")
+        repair(sessions, "P001", t0 + timedelta(days=1), late=back % 3 == 0, rating="C" if back % 2 == 0 else "B")
+        repair(sessions, "P002", t0, late=False, rating="A")
+
+
+def test_the_manager_and_hq_read_the_promise_board_at_desktop_and_phone_width(site):
+    base, sessions = site
+    a_year_of_repairs(sessions)
+    with time_machine.travel(datetime(2026, 11, 25, 9, tzinfo=CST), tick=True), chromium() as browser:
+        for width, height, tag in ((1366, 900, "desktop"), (390, 844, "phone")):
+            manager = sign_in(browser, base, "mgr1", width=width, height=height)
+            manager.goto(base + "/figures/")
+            expect(manager.get_by_role("heading", name="翠湖花园")).to_be_visible()
+            satisfaction = manager.locator("#kpi-satisfaction")
+            expect(satisfaction).to_contain_text("被服务满意率")
+            expect(satisfaction).to_contain_text("50%")  # A and C this month
+            expect(satisfaction).to_contain_text("未达标")
+            expect(manager.locator("#kpi-repair_timeliness")).to_contain_text("75%")  # one arrival late of 4 promises
+            expect(manager.locator("#trend-chart[data-ready='1'] canvas")).to_be_visible()
+            screenshot(manager, f"figures-manager-{tag}")
+            assert manager.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "sideways scrolling"
+            manager.locator("#kpi-repair_timeliness").get_by_role("link", name="未达成 1").click()
+            expect(manager.locator("#cases-behind tbody tr")).to_have_count(1)
+            assert manager.errors == []
+
+            hq = sign_in(browser, base, "hq", width=width, height=height)
+            hq.goto(base + "/figures/")
+            rows = hq.locator("#hq-board tbody tr")
+            expect(rows).to_have_count(2)
+            expect(rows.first).to_contain_text("翠湖花园")  # worst first
+            expect(hq.locator("#trend-chart[data-ready='1'] canvas")).to_be_visible()
+            screenshot(hq, f"figures-hq-{tag}")
+            assert hq.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+                tag, hq.evaluate("document.documentElement.scrollWidth"))
+            assert hq.errors == []
