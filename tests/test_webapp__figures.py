@@ -1,4 +1,6 @@
 """The promise board pages: who sees which board, figures against targets, the cases behind, bad input named."""
+from types import SimpleNamespace
+
 import pytest
 
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
@@ -21,7 +23,9 @@ def november(session, app, fast_validation, clock):
         case.complete("signoff", SIGNED, user="eng1").complete("cb_phone", callback(rating), user="sup1")
         cases.append(case)
     clock.move_to(at(2026, 11, 25, 9))
-    return cases
+    found = [SimpleNamespace(id=case.id, case_no=case.case_no) for case in cases]
+    session.commit()  # the test's session holds no lock while the app serves the pages
+    return found
 
 
 def test_the_supervisor_sees_the_property_board_with_each_figure_against_its_target(as_user, november):
@@ -70,3 +74,26 @@ def test_staff_without_a_board_role_and_other_properties_get_404(as_user, novemb
 def test_any_date_range(as_user, november):
     page = as_user("sup1").get("/figures/p/P001?from=2026-11-01&to=2026-11-09").get_data(as_text=True)
     assert "2026-11-01 – 2026-11-09" in page and 'id="trend-data"' not in page
+
+
+def test_the_record_sheets_download_as_xlsx_for_the_boards_users_only(as_user, november):
+    import io
+
+    import openpyxl
+
+    response = as_user("sup1").get("/records/P001/work_orders.xlsx?from=2026-11-01&to=2026-11-30")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    assert "filename*=UTF-8''P001-" in response.headers["Content-Disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert ws["A2"].value == "派工单号" and ws.max_row == 4  # title, headings, two work orders
+    assert as_user("fd1").get("/records/P001/work_orders.xlsx?month=2026-11").status_code == 404
+    assert as_user("sup1").get("/records/P001/nonsense.xlsx?month=2026-11").status_code == 404
+    bad = as_user("sup1").get("/records/P001/callbacks.xlsx?from=2026-11-31&to=2026-12-01")
+    assert bad.status_code == 400 and "2026-11-31" in bad.get_data(as_text=True)
+
+
+def test_a_case_prints_as_its_record_sheet(as_user, november):
+    page = as_user("sup1").get(f"/records/{november[1].id}/print").get_data(as_text=True)
+    assert "《服务派工单》" in page and november[1].case_no in page and "回访记录" in page and "C 不满意" in page
+    assert "@page" not in page and "css/print.css" in page
+    assert as_user("fd2").get(f"/records/{november[1].id}/print").status_code == 404  # another property's case

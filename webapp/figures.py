@@ -49,7 +49,7 @@ class BadInput(Exception):
     """A query parameter the page cannot use; the message names it."""
 
 
-@bp.errorhandler(BadInput)
+@bp.app_errorhandler(BadInput)
 def _bad_input(exc):
     return render_template("error.html", code=400, message=str(exc)), 400
 
@@ -215,6 +215,8 @@ def hq():
     trend_months = queries.last_months(month, 12)
     company = queries.company_months(session, trend_months)
     return render_template("figures/hq.html", month=month, rows=rows, columns=HQ_COLUMNS, sort=column,
+                           labels={c: kpi_label(c) for c in HQ_COLUMNS}, shorts={c: str(SHORT_LABELS[c]) for c in HQ_COLUMNS},
+                           statuses={k: str(v) for k, v in STATUS_LABELS.items()},
                            trend=json.dumps(_trend(trend_months, company), ensure_ascii=False), **_helpers())
 
 

@@ -164,3 +164,39 @@ def facts_for_case(process_key: str, events: Iterable[Event]) -> list[Fact]:
     elif process_key == CALLBACK_LIST:
         facts += _callback_list(events, started)
     return facts
+
+
+# --- the record sheets' columns (engine.figures.sheets): heading, where the value comes from, its type ------------
+# A source is "case:<attribute>" (the case row), "<field>" (the newest value of a form field on the case),
+# "done:<task>" (when that task was completed), "actor:<task>" (who completed it), "count:<task>" (how often).
+COMPLAINT_SHEET = (  # 《客户投诉记录处理表》 [003 4.3.1, 4.4.2, 4.7.9]
+    ("投诉编号", "case:case_no", "text"), ("投诉时间", "case:created_at", "datetime"),
+    ("客户姓名", "resident_name", "text"), ("栋房号", "building_room", "text"),
+    ("联系电话", "contact_phone", "text"), ("投诉方式", "channel", "choice"),
+    ("投诉内容", "content", "text"), ("投诉性质", "validity", "choice"), ("投诉原因", "cause", "choice"),
+    ("紧急程度", "urgency", "choice"), ("受理确认时间", f"done:{CONFIRM_TASK}", "datetime"),
+    ("答复内容", "reply_content", "text"), ("调查核实情况", "investigation", "text"),
+    ("处理结果", "result", "text"), ("处理人", "handled_by", "text"), ("延期次数", f"count:{EXTENSION_TASK}", "number"),
+    ("回访记录", "callback_content", "text"), ("客户满意度", "rating", "choice"),
+    ("回访人员", "callback_staff", "text"), ("回访日期", "callback_date", "date"),
+    ("结案时间", "case:ended_at", "datetime"), ("状态", "case:status", "status"),
+)
+CALLBACK_SHEET = (  # 《回访记录表》 [001 附表三]: 项目, 回访内容及处理结果, 客户满意度 A/B/C, 签名, 回访人员, 日期
+    ("项目", "property", "text"), ("案件编号", "case_no", "text"), ("客户姓名", "resident_name", "text"),
+    ("栋房号", "building_room", "text"), ("回访方式", "method", "text"),
+    ("回访内容及处理结果", "callback_content", "text"), ("客户满意度", "rating", "choice"),
+    ("客户签名", "resident_signature", "text"), ("回访人员", "callback_staff", "text"),
+    ("日期", "callback_date", "date"),
+)
+CALLBACK_METHODS = {"cb_phone": "电话回访", "cb_visit": "上门回访", "cb_meeting": "座谈会", LIST_TASK: "月度回访"}
+WORK_ORDER_SHEET = (  # 《服务派工单》 [000 维修服务]
+    ("派工单号", "case:case_no", "text"), ("报修时间", "case:created_at", "datetime"),
+    ("报修人", "resident_name", "text"), ("报修地址", "building_room", "text"), ("联系电话", "contact_phone", "text"),
+    ("报修内容", "content", "text"), ("报修类别", "repair_category", "choice"), ("报修方式", "channel", "choice"),
+    ("维修人员", "technician", "text"), ("接单时间", "done:accept_order", "datetime"),
+    ("到场时间", "arrived_at", "datetime"), ("故障诊断", "diagnosis", "text"), ("有偿服务", "paid_service", "bool"),
+    ("报价(元)", "quote_amount", "number"), ("维修内容", "work_done", "text"), ("用料", "materials", "list"),
+    ("收费(元)", "fee", "number"), ("完工时间", "completed_at", "datetime"), ("业主签字", "signed_by", "text"),
+    ("返单次数", f"count:{REPAIR_TASK}", "reworks"), ("客户满意度", "rating", "choice"),
+    ("状态", "case:status", "status"),
+)

@@ -21,7 +21,7 @@ from .rollup import month_bounds
 Sums = dict[tuple[str, str], list[int]]  # (fact kpi, dim) -> [counted, hit]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Figure:
     """One KPI's value at a property over a period, against its target."""
 
@@ -65,16 +65,21 @@ def role_holders(session: Session, property_ids: Iterable[int]) -> dict[int, dic
 def assemble(sums: Sums, target: dict[str, float | None], days: int,
              holders: dict[str, set[str]] | None = None) -> dict[str, Figure]:
     """The KPI values from fact sums over ``days`` days."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_dim: dict[str, dict[str, int]] = defaultdict(dict)
+    for (k, d), (c, h) in sums.items():
+        totals[k][0] += c
+        totals[k][1] += h
+        by_dim[k][d] = h
     figures = {}
     for kpi in KPIS:
-        counted = sum(c for (k, _d), (c, _h) in sums.items() if k == kpi.fact_kpi)
-        hit = sum(h for (k, _d), (_c, h) in sums.items() if k == kpi.fact_kpi)
+        counted, hit = totals.get(kpi.fact_kpi, (0, 0))
         if kpi.key == "complaint_rate":
             value = kpis.per_thousand_a_year(counted, int(target.get("households") or 0), days)
-            counted, hit = counted, counted
+            hit = counted
         elif kpi.key in kpis.QUOTA_ROLES:
             people = sorted((holders or {}).get(kpis.QUOTA_ROLES[kpi.key], ()))
-            by = {d: h for (k, d), (_c, h) in sums.items() if k == kpi.fact_kpi}
+            by = by_dim.get(kpi.fact_kpi, {})
             value = float(min(by.get(p, 0) for p in people)) if people else None
             counted, hit = len(people), sum(by.get(p, 0) for p in people)
         elif kpi.unit == "count":
