@@ -17,7 +17,7 @@ from browser import chromium, screenshot, sign_in
 from browser import site as browser_site
 from conftest import ROOT
 from engine.instances import complete_task, start_instance
-from engine.models import HumanTask
+from engine.models import HumanTask, Instance
 from engine.properties import get_property, set_parameter
 from engine.timers import fire_due_timers
 
@@ -34,7 +34,7 @@ def site(tmp_path, fast_hashing):
     staff = [("hq", "总部", {"is_hq": True}),
              ("mgr1", "经理老陈", {"roles": {"P001": ["manager"]}}),
              ("sup1", "客服主任老张", {"roles": {"P001": ["cs_supervisor"], "P002": ["cs_supervisor"]}})]
-    with browser_site(tmp_path, PORT, [ROOT / "processes" / "repair"], staff) as served_site:
+    with browser_site(tmp_path, PORT, [ROOT / "processes" / "repair", ROOT / "processes" / "complaint"], staff) as served_site:
         yield served_site
 
 
@@ -110,3 +110,36 @@ def test_the_manager_and_hq_read_the_promise_board_at_desktop_and_phone_width(si
             assert hq.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
                 tag, hq.evaluate("document.documentElement.scrollWidth"))
             assert hq.errors == []
+
+
+def test_a_complaint_record_and_a_work_order_print_on_a4(site, tmp_path):
+    from pypdf import PdfReader
+
+    base, sessions = site
+    t0 = datetime(2026, 11, 23, 9, tzinfo=CST)
+    repair(sessions, "P001", t0, late=True, rating="C")
+    with time_machine.travel(t0, tick=False), sessions() as s:
+        complaint = start_instance(s, "P001", "complaint", {
+            "resident_name": "张三", "building_room": "3-1201", "contact_phone": "13800000000", "channel": "visit",
+            "content": "楼道灯坏了一周没人修"}, user="fd1")
+        s.commit()
+        ids = {"complaint": complaint.id, "complaint_no": complaint.case_no,
+               "repair": s.scalar(select(Instance.id).where(Instance.case_no.like("BX%")))}
+        ids["repair_no"] = s.get(Instance, ids["repair"]).case_no
+    with chromium() as browser:
+        page = sign_in(browser, base, "sup1", width=1366, height=900)
+        texts = {}
+        for key in ("complaint", "repair"):
+            page.goto(f"{base}/records/{ids[key]}/print")
+            page.emulate_media(media="print")
+            screenshot(page, f"figures-print-{key}")
+            pdf = tmp_path / f"{key}.pdf"
+            page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+            reader = PdfReader(str(pdf))
+            width, height = (float(v) for v in reader.pages[0].mediabox[2:])
+            assert (round(width), round(height)) == (595, 842)  # A4 in points
+            texts[key] = "".join(p.extract_text() for p in reader.pages)
+        assert "客户投诉记录处理表" in texts["complaint"] and ids["complaint_no"] in texts["complaint"]
+        assert "张三" in texts["complaint"] and "来访" in texts["complaint"] and "返回案件" not in texts["complaint"]
+        assert "服务派工单" in texts["repair"] and ids["repair_no"] in texts["repair"]
+        assert "王师傅" in texts["repair"] and "C 不满意" in texts["repair"]
