@@ -214,3 +214,25 @@ def test_the_rebuild_command_names_the_month_and_refuses_a_bad_one(tmp_path):
     result = runner.invoke(main, ["--database-url", url, "figures", "rebuild", "--month", "2026-13"])
     assert result.exit_code == 2 and "YYYY-MM" in result.output
     assert "figures up to date" in runner.invoke(main, ["--database-url", url, "figures", "sync"]).output
+
+
+def test_the_monthly_report_opens_with_the_months_figures_and_hq_sees_who_is_late(session, month, clock):
+    from engine.figures import report
+    from engine.properties import create_property
+
+    deploy_library(session, "monthly_report", properties=("P001",))
+    create_property(session, "P009", "未上线项目")
+    session.commit()
+    prop = get_property(session, "P001")
+    assert report.report_values(session, prop.id, "2026-11") == {
+        "complaints_received": 4, "complaints_valid": 3, "complaints_solved": 2, "repairs": 3,
+        "repairs_on_time": 2, "incidents": 0, "satisfaction_rate": round(100 * 5 / 7, 1)}
+    clock.move_to(at(2026, 12, 1, 9))
+    case = Case.start(session, "monthly_report", {"period": "2026-12-01T09:00:00+08:00"}, user="scheduler")
+    states = {p: s for p, (s, _c) in report.report_status(session, "2026-11").items()}
+    assert states[prop.id] == "open" and states[get_property(session, "P009").id] == "missing"
+    fire(session, clock, at(2026, 12, 10, 18, 0, 1))
+    assert report.report_status(session, "2026-11")[prop.id] == ("late", case.id)
+    case.complete("write_monthly", {"business_summary": "本月运行平稳", **report.report_values(session, prop.id, "2026-11")},
+                  user="mgr1")
+    assert report.report_status(session, "2026-11")[prop.id] == ("submitted_late", case.id)

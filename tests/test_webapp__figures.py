@@ -1,4 +1,5 @@
 """The promise board pages: who sees which board, figures against targets, the cases behind, bad input named."""
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -97,3 +98,22 @@ def test_a_case_prints_as_its_record_sheet(as_user, november):
     assert "《服务派工单》" in page and november[1].case_no in page and "回访记录" in page and "C 不满意" in page
     assert "@page" not in page and "css/print.css" in page
     assert as_user("fd2").get(f"/records/{november[1].id}/print").status_code == 404  # another property's case
+
+
+def test_the_monthly_report_task_opens_filled_and_hq_sees_it_late(session, as_user, november, clock):
+    deploy_library(session, "monthly_report", properties=("P001",))
+    clock.move_to(at(2026, 12, 1, 9))
+    case = Case.start(session, "monthly_report", {"period": "2026-12-01T09:00:00+08:00"}, user="scheduler")
+    task_id = case.tasks()["write_monthly"].id
+    fire(session, clock, at(2026, 12, 11, 9))
+    from engine.users import create_user
+
+    create_user(session, "mgr1", "经理老陈", "password-mgr1", roles={"P001": ["manager"]})
+    session.commit()
+    page = as_user("mgr1").get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "2026-11 的各项数字已按服务指标自动填入" in page
+    inputs = {m.group(1): m.group(2) for m in re.finditer(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page)}
+    assert inputs["repairs"] == "2" and inputs["repairs_on_time"] == "2" and inputs["complaints_received"] == "0"
+    assert inputs["satisfaction_rate"] == "50.0"  # A and C
+    board = as_user("hq").get("/figures/hq?month=2026-11").get_data(as_text=True)
+    assert "逾期未报:" in board and "report-late" in board

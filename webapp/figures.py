@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.figures import kpis, queries, rollup
+from engine.figures import kpis, queries, report, rollup
 from engine.models import Property
 from engine.properties import get_property
 from engine.users import lanes_by_property
@@ -24,7 +24,7 @@ from sqlalchemy import select
 from .access import me
 from .db import get_session
 from .display import DEFAULT_TZ, role_label
-from .figures_text import SHORT_LABELS, STATUS_LABELS, cause_label, kpi_label, shown
+from .figures_text import REPORT_LABELS, SHORT_LABELS, STATUS_LABELS, cause_label, kpi_label, shown
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 
@@ -214,9 +214,12 @@ def hq():
     rows.sort(key=_worst_key(column))
     trend_months = queries.last_months(month, 12)
     company = queries.company_months(session, trend_months)
+    reports = report.report_status(session, month)
+    late = [row["prop"] for row in rows if reports[row["prop"].id][0] == "late"]
     return render_template("figures/hq.html", month=month, rows=rows, columns=HQ_COLUMNS, sort=column,
                            labels={c: kpi_label(c) for c in HQ_COLUMNS}, shorts={c: str(SHORT_LABELS[c]) for c in HQ_COLUMNS},
-                           statuses={k: str(v) for k, v in STATUS_LABELS.items()},
+                           statuses={k: str(v) for k, v in STATUS_LABELS.items()}, reports=reports, late=late,
+                           report_labels={k: str(v) for k, v in REPORT_LABELS.items()},
                            trend=json.dumps(_trend(trend_months, company), ensure_ascii=False), **_helpers())
 
 

@@ -39,6 +39,8 @@ CAUSE_LABELS = {
     "beyond_authority": _l("Beyond authority or difficult"),
 }
 STATUS_LABELS = {"green": _l("On target"), "amber": _l("Just short"), "red": _l("Off target"), "none": _l("No data")}
+REPORT_LABELS = {"submitted": _l("Reported"), "submitted_late": _l("Reported late"), "late": _l("Late, not reported"),
+                 "open": _l("Not due yet"), "missing": _l("No report")}
 UNITS = {"%": "%", "‰": "‰", "count": ""}
 
 

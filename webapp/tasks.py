@@ -29,7 +29,8 @@ def _schema(instance: Instance, form: str | None) -> dict | None:
     return json.loads(text) if text else None
 
 
-def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None):
+def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None,
+            prefilled=None):
     candidates = holders(get_session(), task.property_id, task.lane) if supervises(task.property_id) else []
     version = specs.version_info(get_session(), instance.version_id)
     return render_template("tasks/task.html", task=task, case=instance, schema=schema or {},
@@ -37,7 +38,22 @@ def _render(task: HumanTask, instance: Instance, schema, values=None, errors=Non
                            fields=formrender.fields(schema, values, errors, add_row=add_row),
                            form_errors=(errors or {}).get(""),
                            may_work=may_work(task), supervisor=supervises(task.property_id),
-                           candidates=candidates), status
+                           candidates=candidates, prefilled=prefilled), status
+
+
+def _report_figures(task: HumanTask, instance: Instance):
+    """The monthly report opens with the month's figures filled from the roll-ups (engine.figures.report)."""
+    from zoneinfo import ZoneInfo
+
+    from engine.figures import mapping, report, rollup
+
+    if task.form != mapping.REPORT_FORM:
+        return None, None
+    session = get_session()
+    rollup.sync(session)
+    session.commit()
+    month = report.month_reported_by(instance, ZoneInfo(instance.property.timezone or "Asia/Shanghai"))
+    return month, report.report_values(session, task.property_id, month)
 
 
 @bp.route("/<task_id>", methods=["GET", "POST"])
@@ -48,7 +64,8 @@ def work(task_id: str):
     instance = case_or_404(task.instance_id)
     schema = _schema(instance, task.form)
     if request.method == "GET":
-        return _render(task, instance, schema)
+        month, values = _report_figures(task, instance)
+        return _render(task, instance, schema, values=values, prefilled=month)
     if not may_work(task):
         abort(403)
     if task.assignee and task.assignee != me().username:

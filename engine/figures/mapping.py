@@ -13,6 +13,8 @@ from typing import Any, Iterable, Protocol
 
 # --- the processes' names (processes/complaint, repair, callback, callback_list) --------------------------------
 COMPLAINT, REPAIR, CALLBACK, CALLBACK_LIST = "complaint", "repair", "callback", "callback_list"
+INCIDENT, MONTHLY_REPORT = "incident_report", "monthly_report"
+REPORT_TASK, REPORT_FORM = "write_monthly", "monthly_report_form.json"
 CALLBACK_TASKS = frozenset({"cb_phone", "cb_visit", "cb_meeting"})  # the 《回访记录表》 forms (field ``rating``)
 SATISFIED, UNSATISFIED = frozenset({"A", "B"}), frozenset({"C"})    # A 满意, B 较满意 | C 不满意
 CLASSIFY_TASKS = ("classify", "judge")                              # field ``validity``, ``cause``
@@ -157,6 +159,8 @@ def facts_for_case(process_key: str, events: Iterable[Event]) -> list[Fact]:
         return []
     ended = next((e for e in events if _kind(e) in ("completed", "cancelled")), None)
     facts = _callback_facts(events)
+    if process_key in (COMPLAINT, REPAIR, INCIDENT):
+        facts.append(Fact(f"{process_key}_received", started.at, hit=True))
     if process_key == COMPLAINT:
         facts += _complaint(events, started, ended)
     elif process_key == REPAIR:
@@ -200,3 +204,16 @@ WORK_ORDER_SHEET = (  # 《服务派工单》 [000 维修服务]
     ("返单次数", f"count:{REPAIR_TASK}", "reworks"), ("客户满意度", "rating", "choice"),
     ("状态", "case:status", "status"),
 )
+
+
+# --- the monthly report's form (processes/monthly_report, monthly_report_form.json) filled from the roll-ups ---------
+# field -> (fact kpi, dim or None for all, "hit" | "counted" | "rate")
+MONTHLY_REPORT_FIELDS = {
+    "complaints_received": ("complaint_received", None, "hit"),
+    "complaints_valid": ("complaint_handling", None, "counted"),
+    "complaints_solved": ("complaint_handling", None, "hit"),
+    "repairs": ("repair_received", None, "hit"),
+    "repairs_on_time": ("repair_timeliness", "repair", "hit"),
+    "incidents": ("incident_report_received", None, "hit"),
+    "satisfaction_rate": ("satisfaction", None, "rate"),
+}
