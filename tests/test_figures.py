@@ -141,7 +141,7 @@ EXPECTED = {
     "complaint_extensions": 1.0,
     "escalations": 4.0,                                  # C2 confirm, C4 solve, R2 arrival, R3 repair
     "callback_rate": 100.0,                              # C1 C2 R1 R2 R3 closed, all called back
-    "callbacks_by_supervisor": 3.0,                      # sup1: C1 R1 R2
+    "callbacks_by_supervisor": 1.0,                      # sup1: C1 (R1 R2 are repairs: not complaint callbacks)
     "callbacks_by_manager": 1.0,                         # mgr1: C2
     "callback_list": None,                               # no monthly list this month
     "archive": 100.0,                                    # C1 C2 C3 R1 R2 R3 closed with their records
@@ -236,3 +236,24 @@ def test_the_monthly_report_opens_with_the_months_figures_and_hq_sees_who_is_lat
     case.complete("write_monthly", {"business_summary": "本月运行平稳", **report.report_values(session, prop.id, "2026-11")},
                   user="mgr1")
     assert report.report_status(session, "2026-11")[prop.id] == ("submitted_late", case.id)
+
+
+@pytest.mark.parametrize("key, value, state", [
+    ("satisfaction", 90.0, "green"), ("satisfaction", 86.0, "amber"), ("satisfaction", 84.9, "red"),
+    ("complaint_rate", 0.5, "green"), ("complaint_rate", 0.6, "amber"), ("complaint_rate", 0.7, "red"),
+    ("callbacks_by_supervisor", 15, "green"), ("callbacks_by_supervisor", 12, "amber"),
+    ("callbacks_by_supervisor", 11, "red"), ("satisfaction", None, "none"),
+])
+def test_green_amber_red_against_the_target(key, value, state):
+    from engine.figures import kpis
+
+    kpi = kpis.BY_KEY[key]
+    assert kpis.status(kpi, value, kpi.target) == state
+
+
+def test_valid_complaints_per_thousand_households_a_year():
+    from engine.figures import kpis
+
+    assert kpis.per_thousand_a_year(1, 2000, 365) == 0.5
+    assert kpis.per_thousand_a_year(1, 2000, 30) == round(1000 / 2000 * 365 / 30, 2)
+    assert kpis.per_thousand_a_year(3, None, 30) is None  # no households: no rate

@@ -75,13 +75,14 @@ def _stage(kpi: str, done: list[Event], missed: list[Event]) -> list[Fact]:
     return [Fact(kpi, first.at, hit=not missed or (bool(done) and done[0].at < missed[0].at))]
 
 
-def _callback_facts(events) -> list[Fact]:
+def _callback_facts(events, quota: bool) -> list[Fact]:
+    """Ratings count for satisfaction; reached callbacks on complaints count for the callback quotas [003 4.7.7]."""
     facts = []
     for e in _done(events, CALLBACK_TASKS):
         rating = e.data.get("rating")
         if rating in SATISFIED | UNSATISFIED:
             facts.append(Fact("satisfaction", e.at, hit=rating in SATISFIED))
-        if e.data.get("reached"):
+        if quota and e.data.get("reached"):
             facts.append(Fact("callbacks_by", e.at, hit=True, dim=e.actor or ""))
     return facts
 
@@ -158,7 +159,7 @@ def facts_for_case(process_key: str, events: Iterable[Event]) -> list[Fact]:
     if started is None:
         return []
     ended = next((e for e in events if _kind(e) in ("completed", "cancelled")), None)
-    facts = _callback_facts(events)
+    facts = _callback_facts(events, quota=process_key in (COMPLAINT, CALLBACK))
     if process_key in (COMPLAINT, REPAIR, INCIDENT):
         facts.append(Fact(f"{process_key}_received", started.at, hit=True))
     if process_key == COMPLAINT:
