@@ -145,6 +145,7 @@ EXPECTED = {
     "callbacks_by_manager": 1.0,                         # mgr1: C2
     "callback_list": None,                               # no monthly list this month
     "archive": 100.0,                                    # C1 C2 C3 R1 R2 R3 closed with their records
+    "survey_return": None,                               # no survey round this month (see test_surveys)
 }
 
 

@@ -48,7 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("ATTACHMENT_DIR", str(Path(app.instance_path) / "attachments"))
 
     from . import (admin, auth, cases, db, display, errors, figures, i18n, inbox, library, migrations, properties,
-                   records, rollout, security, tasks)
+                   records, rollout, security, surveys, tasks)
 
     db.init_app(app)
     security.init_app(app)
@@ -64,6 +64,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin.health_bp)
     app.register_blueprint(figures.bp)
     app.register_blueprint(records.bp)
+    app.register_blueprint(surveys.bp)
+    app.register_blueprint(surveys.public)
     for owners in (library, rollout, properties, migrations):
         app.register_blueprint(owners.bp)
     if app.config["MIGRATE_ON_START"]:

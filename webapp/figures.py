@@ -209,18 +209,37 @@ def hq():
     session = get_session()
     props = session.scalars(select(Property).order_by(Property.code)).all()
     months = queries.last_months(month, 2)
-    per = queries.months_figures(session, months, [p.id for p in props])
+    per = queries.months_figures(session, months, [p.id for p in props], keys=HQ_COLUMNS)
     rows = [{"prop": p, "figures": per[(p.id, month)], "last": per[(p.id, months[0])]} for p in props]
     rows.sort(key=_worst_key(column))
     trend_months = queries.last_months(month, 12)
     company = queries.company_months(session, trend_months)
     reports = report.report_status(session, month)
     late = [row["prop"] for row in rows if reports[row["prop"].id][0] == "late"]
-    return render_template("figures/hq.html", month=month, rows=rows, columns=HQ_COLUMNS, sort=column,
-                           labels={c: kpi_label(c) for c in HQ_COLUMNS}, shorts={c: str(SHORT_LABELS[c]) for c in HQ_COLUMNS},
-                           statuses={k: str(v) for k, v in STATUS_LABELS.items()}, reports=reports, late=late,
-                           report_labels={k: str(v) for k, v in REPORT_LABELS.items()},
+    labels, shorts = {c: kpi_label(c) for c in HQ_COLUMNS}, {c: str(SHORT_LABELS[c]) for c in HQ_COLUMNS}
+    statuses, report_labels = {k: str(v) for k, v in STATUS_LABELS.items()}, {k: str(v) for k, v in REPORT_LABELS.items()}
+    board_url = url_for("figures.board", code="CODE", month=month)
+    case_url = url_for("cases.show", case_id=987654321)
+    table = [{"name": row["prop"].name, "url": board_url.replace("/CODE?", f"/{row['prop'].code}?"),
+              "cells": [_cell(c, row["figures"][c], row["last"][c], labels, statuses) for c in HQ_COLUMNS],
+              "report": _report_cell(reports[row["prop"].id], report_labels, case_url)} for row in rows]
+    return render_template("figures/hq.html", month=month, table=table, columns=HQ_COLUMNS, sort=column,
+                           labels=labels, shorts=shorts, late=late,
                            trend=json.dumps(_trend(trend_months, company), ensure_ascii=False), **_helpers())
+
+
+def _report_cell(found: tuple, labels: dict, case_url: str) -> tuple:
+    state, case_id = found
+    return state, labels[state], case_url.replace("987654321", str(case_id)) if case_id else None
+
+
+def _cell(key: str, f: queries.Figure, last: queries.Figure, labels: dict, statuses: dict) -> tuple:
+    """One cell of the HQ table: (status, value text, arrow class, arrow, title)."""
+    arrow = cls = ""
+    if f.value is not None and last.value is not None and f.value != last.value:
+        cls = "up" if (f.value > last.value) == (f.kpi.better == kpis.Better.HIGHER) else "down"
+        arrow = "▲" if f.value > last.value else "▼"
+    return f.status, shown(f.value, f.kpi.unit), cls, arrow, f"{labels[key]}: {statuses[f.status]}"
 
 
 @bp.route("/p/<code>/cases")

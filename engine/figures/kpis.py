@@ -1,6 +1,7 @@
 """The KPIs of the promise board: their targets (the seeds' values, per-property parameters) and how a value is formed.
 
-A KPI's value comes from the sums of its facts (``counted``, ``hit``; see ``mapping``):
+A KPI's value comes from the sums of its facts (and of the survey rounds: their rated
+items join ``satisfaction``, their forms make ``survey_return``) (``counted``, ``hit``; see ``mapping``):
 a rate is ``hit ÷ counted × 100``; ``complaint_rate`` is valid complaints per 1,000
 households a year; a ``count`` is the number of items; ``callbacks_by_supervisor`` /
 ``_manager`` are the fewest callbacks any holder of the role made in the month.
@@ -49,6 +50,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("callbacks_by_manager", "count", 5.0, facts="callbacks_by"),
     Kpi("callback_list", "%", 100.0),
     Kpi("archive", "%", 100.0),
+    Kpi("survey_return", "%", 90.0),  # survey forms returned ÷ handed out (engine.surveys)
 )
 BY_KEY = {k.key: k for k in KPIS}
 DEFAULT_TARGETS = {k.key: k.target for k in KPIS if k.target is not None}

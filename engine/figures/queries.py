@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..surveys import analysis as survey_analysis
 from ..models import FigureFact, FigureMonth, Instance, PropertyParameter, RoleAssignment, User
 from . import kpis
 from .kpis import KPIS, Kpi
@@ -63,16 +65,20 @@ def role_holders(session: Session, property_ids: Iterable[int]) -> dict[int, dic
 
 
 def assemble(sums: Sums, target: dict[str, float | None], days: int,
-             holders: dict[str, set[str]] | None = None) -> dict[str, Figure]:
-    """The KPI values from fact sums over ``days`` days."""
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    by_dim: dict[str, dict[str, int]] = defaultdict(dict)
+             holders: dict[str, set[str]] | None = None, keys: Iterable[str] | None = None) -> dict[str, Figure]:
+    """The KPI values (all, or those named in ``keys``) from fact sums over ``days`` days."""
+    totals: dict[str, list[int]] = {}
+    by_dim: dict[str, dict[str, int]] = {}
     for (k, d), (c, h) in sums.items():
-        totals[k][0] += c
-        totals[k][1] += h
-        by_dim[k][d] = h
+        total = totals.get(k)
+        if total is None:
+            totals[k] = [c, h]
+        else:
+            total[0] += c
+            total[1] += h
+        by_dim.setdefault(k, {})[d] = h
     figures = {}
-    for kpi in KPIS:
+    for kpi in (KPIS if keys is None else [kpis.BY_KEY[k] for k in keys]):
         counted, hit = totals.get(kpi.fact_kpi, (0, 0))
         if kpi.key == "complaint_rate":
             value = kpis.per_thousand_a_year(counted, int(target.get("households") or 0), days)
@@ -85,7 +91,7 @@ def assemble(sums: Sums, target: dict[str, float | None], days: int,
         elif kpi.unit == "count":
             value = float(hit)
         else:
-            value = kpis.rate(hit, counted)
+            value = round(100.0 * hit / counted, 1) if counted else None
         goal = target.get(kpi.key)
         figures[kpi.key] = Figure(kpi, value, goal, kpis.status(kpi, value, goal), counted, hit)
     return figures
@@ -102,16 +108,20 @@ def _month_sums(session: Session, months: list[str], property_ids: list[int] | N
     return sums
 
 
+@lru_cache(maxsize=256)
 def _days(month: str) -> int:
     first, after = month_bounds(month)
     return (after - first).days
 
 
-def months_figures(session: Session, months: list[str], property_ids: list[int]) -> dict[tuple[int, str], dict[str, Figure]]:
-    """Figures of each property in each month, from the roll-ups (one query for all)."""
+def months_figures(session: Session, months: list[str], property_ids: list[int],
+                   keys: Iterable[str] | None = None) -> dict[tuple[int, str], dict[str, Figure]]:
+    """Figures (all, or those in ``keys``) of each property in each month, from the roll-ups (one query for all)."""
     sums = _month_sums(session, months, property_ids)
+    for key, extra in survey_analysis.month_sums(session, months, property_ids).items():
+        sums[key] = {**sums.get(key, {}), **extra}
     goals, holders = targets(session, property_ids), role_holders(session, property_ids)
-    return {(pid, m): assemble(sums.get((pid, m), {}), goals[pid], _days(m), holders.get(pid))
+    return {(pid, m): assemble(sums.get((pid, m), {}), goals[pid], _days(m), holders.get(pid), keys)
             for pid in property_ids for m in months}
 
 
@@ -125,7 +135,9 @@ def range_sums(session: Session, property_id: int, start: date, end: date) -> Su
 
 def range_figures(session: Session, property_id: int, start: date, end: date) -> dict[str, Figure]:
     """Figures of one property over any date range, read from the facts."""
-    return assemble(range_sums(session, property_id, start, end), targets(session, [property_id])[property_id],
+    sums = {**range_sums(session, property_id, start, end),
+            **survey_analysis.range_sums(session, property_id, start, end)}
+    return assemble(sums, targets(session, [property_id])[property_id],
                     (end - start).days + 1, role_holders(session, [property_id]).get(property_id))
 
 

@@ -8,10 +8,11 @@ from .outbox import OutboxMessage, OutboxStatus
 from .process import Deployment, Process, ProcessVersion
 from .property import Property, PropertyParameter
 from .schedule import ScheduledRun
+from .survey import SurveyInvitation, SurveyRound
 from .user import RoleAssignment, User
 
 __all__ = [
     "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "FigureFact", "FigureMonth", "FigureSync", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion", "Property",
-    "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
+    "PropertyParameter", "RoleAssignment", "ScheduledRun", "SurveyInvitation", "SurveyRound", "Timer", "TimerFiring", "User",
 ]
