@@ -209,7 +209,7 @@ def hq():
     session = get_session()
     props = session.scalars(select(Property).order_by(Property.code)).all()
     months = queries.last_months(month, 2)
-    per = queries.months_figures(session, months, [p.id for p in props], keys=HQ_COLUMNS)
+    per = queries.months_figures(session, months, None, keys=HQ_COLUMNS)  # every property
     rows = [{"prop": p, "figures": per[(p.id, month)], "last": per[(p.id, months[0])]} for p in props]
     rows.sort(key=_worst_key(column))
     trend_months = queries.last_months(month, 12)

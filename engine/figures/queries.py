@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..surveys import analysis as survey_analysis
-from ..models import FigureFact, FigureMonth, Instance, PropertyParameter, RoleAssignment, User
+from ..models import FigureFact, FigureMonth, Instance, Property, PropertyParameter, RoleAssignment, User
 from . import kpis
 from .kpis import KPIS, Kpi
 from .rollup import month_bounds
@@ -35,16 +35,24 @@ class Figure:
     hit: int
 
 
-def targets(session: Session, property_ids: Iterable[int]) -> dict[int, dict[str, float | None]]:
-    """Each property's targets (``target_<kpi>`` parameters over the seeds' defaults) and its ``households``."""
-    ids = list(property_ids)
+def _among(column, property_ids: Iterable[int] | None):
+    """``column IN ids``, or no condition when ``property_ids`` is None (every property: no 500-item IN list)."""
+    return column.in_(list(property_ids)) if property_ids is not None else column.is_not(None)
+
+
+def targets(session: Session, property_ids: Iterable[int] | None) -> dict[int, dict[str, float | None]]:
+    """Each property's targets (``target_<kpi>`` parameters over the seeds' defaults) and its ``households``;
+    ``property_ids`` None: every property."""
+    ids = list(property_ids) if property_ids is not None else list(session.scalars(select(Property.id)))
     result = {pid: {**kpis.DEFAULT_TARGETS, "households": None} for pid in ids}
     rows = session.execute(select(PropertyParameter.property_id, PropertyParameter.name, PropertyParameter.value)
-                           .where(PropertyParameter.property_id.in_(ids),
+                           .where(_among(PropertyParameter.property_id, property_ids),
                                   PropertyParameter.process_key.in_(["", kpis.TARGET_PROCESS_KEY]),
                                   (PropertyParameter.name == "households")
                                   | PropertyParameter.name.like("target\\_%", escape="\\"))).all()
     for pid, name, value in rows:
+        if pid not in result:
+            continue
         key = "households" if name == "households" else name[len("target_"):]
         try:
             result[pid][key] = float(value) if value is not None else None
@@ -53,12 +61,12 @@ def targets(session: Session, property_ids: Iterable[int]) -> dict[int, dict[str
     return result
 
 
-def role_holders(session: Session, property_ids: Iterable[int]) -> dict[int, dict[str, set[str]]]:
+def role_holders(session: Session, property_ids: Iterable[int] | None) -> dict[int, dict[str, set[str]]]:
     """Usernames holding the callback-quota roles at each property."""
     holders: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for pid, role, username in session.execute(
             select(RoleAssignment.property_id, RoleAssignment.role, User.username).join(User)
-            .where(RoleAssignment.property_id.in_(list(property_ids)),
+            .where(_among(RoleAssignment.property_id, property_ids),
                    RoleAssignment.role.in_(set(kpis.QUOTA_ROLES.values())), User.active.is_(True))):
         holders[pid][role].add(username)
     return holders
@@ -101,7 +109,7 @@ def _month_sums(session: Session, months: list[str], property_ids: list[int] | N
     query = select(FigureMonth.property_id, FigureMonth.month, FigureMonth.kpi, FigureMonth.dim,
                    FigureMonth.counted, FigureMonth.hit).where(FigureMonth.month.in_(months))
     if property_ids is not None:
-        query = query.where(FigureMonth.property_id.in_(property_ids))
+        query = query.where(FigureMonth.property_id.in_(property_ids))  # None: every property
     sums: dict[tuple[int, str], Sums] = defaultdict(dict)
     for pid, month, kpi, dim, counted, hit in session.execute(query):
         sums[(pid, month)][(kpi, dim)] = [counted, hit]
@@ -114,15 +122,16 @@ def _days(month: str) -> int:
     return (after - first).days
 
 
-def months_figures(session: Session, months: list[str], property_ids: list[int],
+def months_figures(session: Session, months: list[str], property_ids: list[int] | None,
                    keys: Iterable[str] | None = None) -> dict[tuple[int, str], dict[str, Figure]]:
-    """Figures (all, or those in ``keys``) of each property in each month, from the roll-ups (one query for all)."""
+    """Figures (all, or those in ``keys``) of each property (None: every property) in each month,
+    from the roll-ups (one query for all)."""
     sums = _month_sums(session, months, property_ids)
     for key, extra in survey_analysis.month_sums(session, months, property_ids).items():
         sums[key] = {**sums.get(key, {}), **extra}
     goals, holders = targets(session, property_ids), role_holders(session, property_ids)
     return {(pid, m): assemble(sums.get((pid, m), {}), goals[pid], _days(m), holders.get(pid), keys)
-            for pid in property_ids for m in months}
+            for pid in goals for m in months}
 
 
 def range_sums(session: Session, property_id: int, start: date, end: date) -> Sums:

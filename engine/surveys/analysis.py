@@ -61,7 +61,7 @@ def analyse(session: Session, round_: SurveyRound) -> RoundResult:
                        [(i.household, i.comment) for i in answered if i.comment])
 
 
-def month_sums(session: Session, months: list[str], property_ids: list[int]) -> dict[tuple[int, str], dict]:
+def month_sums(session: Session, months: list[str], property_ids: list[int] | None) -> dict[tuple[int, str], dict]:
     """(property id, month) -> fact-like sums of the rounds opened that month, for the promise board:
     ``("satisfaction", "survey")`` items and ``("survey_return", "")`` forms (counted, hit)."""
     if not months:
@@ -74,7 +74,8 @@ def month_sums(session: Session, months: list[str], property_ids: list[int]) -> 
                func.coalesce(func.sum(SurveyInvitation.unsatisfied), 0))
         .join(SurveyInvitation, SurveyInvitation.round_id == SurveyRound.id)
         .join(Property, Property.id == SurveyRound.property_id)
-        .where(SurveyRound.property_id.in_(property_ids), SurveyRound.opened_at >= lo)
+        .where(SurveyRound.opened_at >= lo,
+               SurveyRound.property_id.in_(property_ids) if property_ids is not None else SurveyRound.id.is_not(None))
         .group_by(SurveyRound.id, SurveyRound.property_id, SurveyRound.opened_at, Property.timezone)).all()
     sums: dict[tuple[int, str], dict] = defaultdict(dict)
     for pid, opened, tz, handed, returned, good, bad in rows:
