@@ -118,10 +118,17 @@ def _property_or_404(code: str) -> Property:
     return prop
 
 
-def _sync():
-    session = get_session()
-    rollup.sync(session)
-    session.commit()
+def sync_figures() -> None:
+    """Bring the roll-ups up to date in a writing session of its own (a GET's session only reads),
+    then end the request's read transaction so that what it reads next includes them."""
+    from flask import current_app
+
+    with current_app.extensions["pflow_sessions"]() as writer:
+        rollup.sync(writer)
+        writer.commit()
+    get_session().rollback()
+
+
 
 
 def _trend(months: list[str], per_month: dict[str, dict[str, queries.Figure]]) -> dict:
@@ -147,7 +154,7 @@ def index():
 def board(code: str):
     prop = _property_or_404(code)
     month, start, end = _period()
-    _sync()
+    sync_figures()
     session = get_session()
     if month is None:
         figures = queries.range_figures(session, prop.id, start, end)
@@ -205,7 +212,7 @@ def hq():
     column = request.args.get("sort") or None
     if column is not None and column not in HQ_COLUMNS:
         raise BadInput(_("The board cannot be sorted by “%(value)s”.", value=column))
-    _sync()
+    sync_figures()
     session = get_session()
     props = session.scalars(select(Property).order_by(Property.code)).all()
     months = queries.last_months(month, 2)
@@ -251,7 +258,7 @@ def cases(code: str):
         raise BadInput(_("There is no figure “%(value)s”.", value=key))
     missed = request.args.get("missed") == "1"
     dim = request.args.get("dim")
-    _sync()
+    sync_figures()
     rows = queries.cases_behind(get_session(), prop.id, key, start, end, missed_only=missed, dim=dim)
     title = kpi_label(key) if key in kpis.BY_KEY else (
         _("Complaints by cause") if key == "complaint_cause" else _("Complaints by department"))

@@ -45,13 +45,14 @@ def _report_figures(task: HumanTask, instance: Instance):
     """The monthly report opens with the month's figures filled from the roll-ups (engine.figures.report)."""
     from zoneinfo import ZoneInfo
 
-    from engine.figures import mapping, report, rollup
+    from engine.figures import mapping, report
 
     if task.form != mapping.REPORT_FORM:
         return None, None
+    from .figures import sync_figures
+
+    sync_figures()
     session = get_session()
-    rollup.sync(session)
-    session.commit()
     month = report.month_reported_by(instance, ZoneInfo(instance.property.timezone or "Asia/Shanghai"))
     return month, report.report_values(session, task.property_id, month)
 

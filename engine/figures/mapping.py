@@ -100,8 +100,7 @@ def _complaint(events, started: Event, ended: Event | None) -> list[Fact]:
         dept = next((HANDLER_TASKS[e.task_name] for e in _done(events, HANDLER_TASKS)), None)
         facts.append(Fact("complaint_department", started.at, hit=True,
                           dim=dept or str(data.get("complained_department") or "")))
-    if validity:
-        facts += _stage("complaint_reply", _done(events, REPLY_TASK), _escalated(events, REPLY_TASK))
+    facts += _stage("complaint_reply", _done(events, REPLY_TASK), _escalated(events, REPLY_TASK))
     handler_done, handler_missed = _done(events, HANDLER_TASKS), _escalated(events, HANDLER_TASKS)
     facts += _stage("complaint_initial", handler_done, handler_missed)
     extended = _done(events, EXTENSION_TASK)

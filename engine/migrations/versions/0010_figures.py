@@ -45,12 +45,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("figure_months") as batch_op:
         batch_op.create_index("ix_figure_months_month", ["month"], unique=False)
-    op.create_table(
+    sync = op.create_table(
         "figure_sync",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("last_event_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.bulk_insert(sync, [{"id": 1, "last_event_id": 0}])  # the one watermark row: syncs lock it, never race to add it
     op.create_table(
         "survey_rounds",
         sa.Column("id", sa.Integer(), nullable=False),
