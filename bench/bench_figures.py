@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def seed(sessions, n_props: int, n_cases: int) -> None:
         version = store_version(s, load_folder(ROOT / "tests/fixtures/packages/service_request")).version
         s.execute(insert(Property.__table__), [
             {"id": i + 1, "code": f"P{i + 1:03d}", "name": f"物业项目{i + 1:03d}", "timezone": "Asia/Shanghai",
-             "extra_days_off": [], "extra_workdays": [], "created_at": datetime.now(timezone.utc)}
+             "extra_days_off": [], "extra_workdays": [], "created_at": datetime.now(UTC)}
             for i in range(n_props)])
         create_user(s, "hq", "总部", "bench-password", is_hq=True)
         create_user(s, "mgr1", "经理", "bench-password", roles={"P001": ["manager"]})
@@ -62,7 +62,7 @@ def seed(sessions, n_props: int, n_cases: int) -> None:
                 prop = i % n_props + 1
                 month = MONTHS[(i // n_props) % len(MONTHS)]
                 day = date.fromisoformat(f"{month}-{i % 28 + 1:02d}")
-                at = datetime(day.year, day.month, day.day, 2, tzinfo=timezone.utc)
+                at = datetime(day.year, day.month, day.day, 2, tzinfo=UTC)
                 instances.append(dict(id=i + 1, case_no=f"BX{i + 1:09d}", property_id=prop,
                                       process_id=version.process_id, version_id=version.id, status="completed",
                                       summary={}, state="{}", created_at=at, updated_at=at, lock_version=1))
@@ -73,7 +73,8 @@ def seed(sessions, n_props: int, n_cases: int) -> None:
                               {**common, "kpi": "archive", "dim": "", "hit": int(i % 53 != 0)}]
                 else:
                     facts += [{**common, "kpi": "complaint_handling", "dim": "", "hit": int(i % 7 != 0)},
-                              {**common, "kpi": "complaint_cause", "dim": ("service", "external")[i % 4 // 2], "hit": 1},
+                              {**common, "kpi": "complaint_cause", "dim": ("service", "external")[i % 4 // 2],
+                               "hit": 1},
                               {**common, "kpi": "satisfaction", "dim": "", "hit": int(i % 13 != 0)}]
             conn.execute(insert(Instance.__table__), instances)
             conn.execute(insert(FigureFact.__table__), facts)
@@ -125,7 +126,7 @@ def bench(url: str, n_props: int, n_cases: int, runs: int) -> None:
 
         def one_case_moved():
             s.execute(insert(AuditEvent.__table__), [{"instance_id": 1, "kind": "commented", "data": {},
-                                                      "at": datetime.now(timezone.utc)}])
+                                                      "at": datetime.now(UTC)}])
             rollup.sync(s)
             s.commit()
         for label, fn in [(f"months_figures, {n_props} properties x 2 months", hq_numbers),

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from playwright.sync_api import expect
-from sqlalchemy import select
-
 from browser import chromium, screenshot, sign_in
 from browser import site as browser_site
 from conftest import ROOT
+from playwright.sync_api import expect
+from sqlalchemy import select
+
 from engine.instances import complete_task, start_instance
 from engine.models import HumanTask, Instance
 from engine.properties import get_property, set_parameter

@@ -7,13 +7,13 @@ met and missed, ratings A/B/C, a 返单 and an extension. The figures are kept b
 from datetime import date
 
 import pytest
+from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from sqlalchemy import delete
 
 from engine.figures import queries, rollup
 from engine.models import FigureFact, FigureMonth, FigureSync, InstanceStatus
 from engine.properties import get_property, set_parameter
-from engine.users import create_user, get_user, grant
-from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
+from engine.users import create_user, grant
 
 COMPLAINT = {"resident_name": "张三", "building_room": "3-1201", "contact_phone": "13800000000",
              "channel": "phone", "content": "楼道灯坏了一周没人修"}

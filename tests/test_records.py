@@ -6,17 +6,16 @@ constant memory; exports for the board's users only; bad input named.
 import io
 import tempfile
 import tracemalloc
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
-import pytest
+from library import clock, fast_validation  # noqa: F401 - fixtures
 from sqlalchemy import insert
+from test_figures import month  # noqa: F401 - the month of scripted cases
 
 from engine.figures import sheets
 from engine.models import AuditEvent, Instance
 from engine.properties import get_property
-from library import clock, fast_validation  # noqa: F401 - fixtures
-from test_figures import month  # noqa: F401 - the month of scripted cases
 
 NOV = (date(2026, 11, 1), date(2026, 11, 30))
 
@@ -74,7 +73,7 @@ def _many_cases(session, n: int) -> None:
     """``n`` registered complaints a minute apart from 5 Oct 10:00 (China), written straight into the tables
     (starting them one by one through the engine would only be slow)."""
     case = session.query(Instance).filter(Instance.case_no.like("TS%")).first()
-    at = datetime(2026, 10, 5, 2, tzinfo=timezone.utc)
+    at = datetime(2026, 10, 5, 2, tzinfo=UTC)
     session.execute(insert(Instance.__table__), [
         dict(case_no=f"TS20261005-{i:06d}", property_id=case.property_id, process_id=case.process_id,
              version_id=case.version_id, status="completed", summary={}, state="{}",

@@ -2,13 +2,13 @@
 from datetime import date
 
 import pytest
+from library import at, clock, deploy_library, fast_validation  # noqa: F401 - fixtures
 
 from engine.exceptions import Conflict, FormInvalid, NotAllowed, NotFound
 from engine.figures import queries
 from engine.models import SurveyInvitation
 from engine.properties import get_property
 from engine.surveys import analysis, rounds
-from library import at, clock, deploy_library, fast_validation  # noqa: F401 - fixtures
 
 HOUSEHOLDS = [("1-101", "13800000001"), ("1-102", "13800000002"), ("2-201", None), ("2-202", "13800000004")]
 ITEMS = (("repairs", "维修服务"), ("cleaning", "清洁卫生"), ("security", "秩序维护"))

@@ -3,7 +3,6 @@ import re
 from types import SimpleNamespace
 
 import pytest
-
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from test_figures import ARRIVED, REPAIR, SIGNED, WORK, callback
 

@@ -1,9 +1,10 @@
 """Survey pages: staff open a round and read its analysis; a household answers by its link without signing in."""
 import re
 
-from engine.models import SurveyInvitation
 from library import Case, at, clock, deploy_library, fast_validation  # noqa: F401 - fixtures
 from test_figures import REPAIR
+
+from engine.models import SurveyInvitation
 
 
 def test_a_round_opened_answered_by_link_and_analysed(session, app, as_user, fast_validation, clock):

@@ -14,12 +14,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from engine.figures import kpis, queries, report, rollup
 from engine.models import Property
-from engine.properties import get_property
 from engine.users import lanes_by_property
-from sqlalchemy import select
 
 from .access import me
 from .db import get_session
@@ -187,7 +186,8 @@ def _helpers() -> dict:
 
 
 def _worst_key(column: str | None):
-    """Sort key putting the worst property first: by one KPI's status and distance from target, or by red/amber counts."""
+    """Sort key putting the worst property first: by one KPI's status and distance from its target,
+    or by how many figures are red, then amber."""
     rank = {"red": 0, "amber": 1, "green": 2, "none": 3}
 
     def gap(f: queries.Figure) -> float:
@@ -224,7 +224,8 @@ def hq():
     reports = report.report_status(session, month)
     late = [row["prop"] for row in rows if reports[row["prop"].id][0] == "late"]
     labels, shorts = {c: kpi_label(c) for c in HQ_COLUMNS}, {c: str(SHORT_LABELS[c]) for c in HQ_COLUMNS}
-    statuses, report_labels = {k: str(v) for k, v in STATUS_LABELS.items()}, {k: str(v) for k, v in REPORT_LABELS.items()}
+    statuses = {k: str(v) for k, v in STATUS_LABELS.items()}
+    report_labels = {k: str(v) for k, v in REPORT_LABELS.items()}
     board_url = url_for("figures.board", code="CODE", month=month)
     case_url = url_for("cases.show", case_id=987654321)
     table = [{"name": row["prop"].name, "url": board_url.replace("/CODE?", f"/{row['prop'].code}?"),

@@ -39,8 +39,8 @@ def export(code: str, sheet: str):
 
 @bp.route("/<int:case_id>/print")
 def print_view(case_id: int):
-    from flask_login import current_user
     from flask import current_app
+    from flask_login import current_user
 
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()

@@ -7,9 +7,10 @@ module (and its tests) is all that changes.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 
 # --- the processes' names (processes/complaint, repair, callback, callback_list) --------------------------------
 COMPLAINT, REPAIR, CALLBACK, CALLBACK_LIST = "complaint", "repair", "callback", "callback_list"
@@ -97,7 +98,7 @@ def _complaint(events, started: Event, ended: Event | None) -> list[Fact]:
         handled = ended is not None and _kind(ended) == "completed"
         facts.append(Fact("complaint_handling", started.at, hit=handled))
         facts.append(Fact("complaint_cause", started.at, dim=str(data.get("cause", "")), hit=True))
-        dept = next((HANDLER_TASKS[e.task_name] for e in _done(events, HANDLER_TASKS)), None)
+        dept = next((HANDLER_TASKS.get(e.task_name or "") for e in _done(events, HANDLER_TASKS)), None)
         facts.append(Fact("complaint_department", started.at, hit=True,
                           dim=dept or str(data.get("complained_department") or "")))
     facts += _stage("complaint_reply", _done(events, REPLY_TASK), _escalated(events, REPLY_TASK))

@@ -6,16 +6,16 @@ both give the same numbers for a whole month. Nothing here writes.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
-from typing import Iterable
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..surveys import analysis as survey_analysis
 from ..models import FigureFact, FigureMonth, Instance, Property, PropertyParameter, RoleAssignment, User
+from ..surveys import analysis as survey_analysis
 from . import kpis
 from .kpis import KPIS, Kpi
 from .rollup import month_bounds
@@ -136,7 +136,8 @@ def months_figures(session: Session, months: list[str], property_ids: list[int] 
 
 def range_sums(session: Session, property_id: int, start: date, end: date) -> Sums:
     """Fact sums at a property from ``start`` to ``end`` inclusive (local dates)."""
-    rows = session.execute(select(FigureFact.kpi, FigureFact.dim, func.sum(FigureFact.counted), func.sum(FigureFact.hit))
+    rows = session.execute(select(FigureFact.kpi, FigureFact.dim, func.sum(FigureFact.counted),
+                                  func.sum(FigureFact.hit))
                            .where(FigureFact.property_id == property_id, FigureFact.on_day >= start,
                                   FigureFact.on_day <= end).group_by(FigureFact.kpi, FigureFact.dim)).all()
     return {(k, d): [int(c), int(h)] for k, d, c, h in rows}

@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,15 +42,16 @@ def month_reported_by(case: Instance, zone) -> str:
 def report_status(session: Session, month: str, now: datetime | None = None) -> dict[int, tuple[str, int | None]]:
     """property id -> (state, case id) of the report on ``month``: 'submitted', 'submitted_late', 'late',
     'open' (not due yet) or 'missing' (no report case)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     _first, after = month_bounds(month)
-    lo = datetime.combine(after - timedelta(days=1), datetime.min.time(), timezone.utc)
-    hi = datetime.combine(month_bounds(f"{after:%Y-%m}")[1], datetime.min.time(), timezone.utc)
+    lo = datetime.combine(after - timedelta(days=1), datetime.min.time(), UTC)
+    hi = datetime.combine(month_bounds(f"{after:%Y-%m}")[1], datetime.min.time(), UTC)
     cases = session.scalars(select(Instance).join(Process, Process.id == Instance.process_id).where(
         Process.key == mapping.MONTHLY_REPORT, Instance.created_at >= lo, Instance.created_at < hi)).all()
     from zoneinfo import ZoneInfo
 
-    zones = {pid: ZoneInfo(tz or "Asia/Shanghai") for pid, tz in session.execute(select(Property.id, Property.timezone))}
+    zones = {pid: ZoneInfo(tz or "Asia/Shanghai")
+             for pid, tz in session.execute(select(Property.id, Property.timezone))}
     status: dict[int, tuple[str, int | None]] = {pid: ("missing", None) for pid in zones}
     ids = [c.id for c in cases if month_reported_by(c, zones.get(c.property_id, ZoneInfo("Asia/Shanghai"))) == month]
     done = dict(session.execute(select(AuditEvent.instance_id, AuditEvent.at).where(
@@ -64,7 +65,7 @@ def report_status(session: Session, month: str, now: datetime | None = None) -> 
     for case in (c for c in cases if c.id in ids):
         if case.id in done:
             state = "submitted_late" if case.id in chased else "submitted"
-        elif case.id in chased or (due.get(case.id) is not None and due[case.id] < now):
+        elif case.id in chased or (due_at := due.get(case.id)) is not None and due_at < now:
             state = "late"
         else:
             state = "open"

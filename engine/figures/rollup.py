@@ -9,7 +9,7 @@ take turns. ``rebuild_month`` recomputes one month from the audit alone.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select
@@ -109,8 +109,8 @@ def rebuild_month(session: Session, month: str) -> int:
     then each property's roll-up of the month is rewritten — with the same numbers ``sync`` keeps.
     """
     first, after = month_bounds(month)
-    lo = datetime.combine(first - timedelta(days=1), datetime.min.time(), timezone.utc)
-    hi = datetime.combine(after + timedelta(days=1), datetime.min.time(), timezone.utc)
+    lo = datetime.combine(first - timedelta(days=1), datetime.min.time(), UTC)
+    hi = datetime.combine(after + timedelta(days=1), datetime.min.time(), UTC)
     ids = sorted(session.scalars(select(AuditEvent.instance_id).where(
         AuditEvent.at >= lo, AuditEvent.at < hi).distinct()))
     refresh_cases(session, ids)

@@ -9,9 +9,10 @@ the property's time zone. Headings are always Chinese: these are the company's r
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, BinaryIO, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
@@ -58,9 +59,11 @@ def _record(instance: Instance, events: list[AuditEvent]) -> CaseRecord:
 
 def case_records(session: Session, property_id: int, process_key: str, start: date, end: date,
                  zone: ZoneInfo) -> Iterator[CaseRecord]:
-    """The cases of a process registered at a property from ``start`` to ``end`` (local dates), oldest first, in chunks."""
-    lo = datetime.combine(start, time.min, zone).astimezone(timezone.utc)
-    hi = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(timezone.utc)
+    """The cases of a process registered at a property from ``start`` to ``end`` (local dates), oldest first.
+
+    Read in chunks of ``CHUNK`` cases (their audit events with them); the session is emptied after each chunk."""
+    lo = datetime.combine(start, time.min, zone).astimezone(UTC)
+    hi = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
     ids = list(session.scalars(select(Instance.id).join(Process, Process.id == Instance.process_id).where(
         Instance.property_id == property_id, Process.key == process_key, Instance.created_at >= lo,
         Instance.created_at < hi).order_by(Instance.id)))
@@ -76,9 +79,13 @@ def case_records(session: Session, property_id: int, process_key: str, start: da
         session.expunge_all()
 
 
-def choice_titles(session: Session, version_id: int, _cache: dict = {}) -> dict[str, dict[str, str]]:
+_TITLES: dict[tuple[str, int], dict[str, dict[str, str]]] = {}
+
+
+def choice_titles(session: Session, version_id: int) -> dict[str, dict[str, str]]:
     """field -> {value: title} from every form of a version (versions never change, so this is cached)."""
-    key = (str(session.get_bind().url), version_id)
+    _cache = _TITLES
+    key = (str(session.get_bind().engine.url), version_id)
     if key not in _cache:
         titles: dict[str, dict[str, str]] = {}
         for name, text in version_info(session, version_id).files.items():
@@ -119,7 +126,7 @@ def _typed(value, kind: str, choices: dict, zone: ZoneInfo):
             except ValueError:
                 return value
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value.astimezone(zone).replace(tzinfo=None)
     if kind == "date":
         try:
@@ -146,8 +153,8 @@ def _item(value) -> str:
 
 
 def _callback_rows(session: Session, prop: Property, start: date, end: date, zone: ZoneInfo) -> Iterator[list]:
-    lo = datetime.combine(start, time.min, zone).astimezone(timezone.utc)
-    hi = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(timezone.utc)
+    lo = datetime.combine(start, time.min, zone).astimezone(UTC)
+    hi = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
     query = (select(AuditEvent, Instance).join(Instance, Instance.id == AuditEvent.instance_id)
              .where(Instance.property_id == prop.id, AuditEvent.kind == "task_completed",
                     AuditEvent.task_name.in_(list(mapping.CALLBACK_METHODS)), AuditEvent.at >= lo,
@@ -156,7 +163,8 @@ def _callback_rows(session: Session, prop: Property, start: date, end: date, zon
     for event, case in session.execute(query):
         titles = choice_titles(session, case.version_id)
         base = {"property": prop.name, "case_no": case.case_no, **case.summary,
-                "method": mapping.CALLBACK_METHODS[event.task_name], "callback_date": event.at.astimezone(zone).date()}
+                "method": mapping.CALLBACK_METHODS.get(event.task_name or "", ""),
+                "callback_date": event.at.astimezone(zone).date()}
         entries = event.data.get("results", []) if event.task_name == mapping.LIST_TASK else [event.data]
         for entry in entries:
             row = {**base, **{k: v for k, v in entry.items() if v not in (None, "")}}
@@ -220,11 +228,11 @@ def _shown(value) -> str:
 def case_sheet(session: Session, instance: Instance) -> tuple[str, list[tuple[str, str]], list[list[str]]] | None:
     """One case as its record sheet: (title, [(heading, value)], callback rows) — None for other processes."""
     key = session.scalar(select(Process.key).where(Process.id == instance.process_id))
-    sheet = {mapping.COMPLAINT: "complaints", mapping.REPAIR: "work_orders"}.get(key)
+    sheet = {mapping.COMPLAINT: "complaints", mapping.REPAIR: "work_orders"}.get(key or "")
     if sheet is None:
         return None
     prop = session.get(Property, instance.property_id)
-    zone = ZoneInfo(prop.timezone or "Asia/Shanghai")
+    zone = ZoneInfo((prop.timezone if prop else None) or "Asia/Shanghai")
     title, columns, _key = SHEETS[sheet]
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id)
                                   .order_by(AuditEvent.at, AuditEvent.id)))

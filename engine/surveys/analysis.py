@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -25,7 +25,7 @@ RETURN_TARGET = 90.0
 class ItemResult:
     key: str
     label: str
-    counts: dict[str, int] = field(default_factory=dict)  # rating -> answers; None key: unrated
+    counts: dict[str | None, int] = field(default_factory=dict)  # rating -> answers; None key: unrated
     rate: float | None = None
 
 
@@ -66,7 +66,7 @@ def month_sums(session: Session, months: list[str], property_ids: list[int] | No
     ``("satisfaction", "survey")`` items and ``("survey_return", "")`` forms (counted, hit)."""
     if not months:
         return {}
-    lo = datetime.combine(date.fromisoformat(f"{min(months)}-01"), time.min, timezone.utc) - timedelta(days=1)
+    lo = datetime.combine(date.fromisoformat(f"{min(months)}-01"), time.min, UTC) - timedelta(days=1)
     rows = session.execute(
         select(SurveyRound.property_id, SurveyRound.opened_at, Property.timezone,
                func.count(SurveyInvitation.id), func.count(SurveyInvitation.answered_at),

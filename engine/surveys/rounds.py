@@ -7,8 +7,8 @@ Each invitation carries a random token: the link ``/s/<token>`` is the household
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,7 +68,9 @@ def invitation(session: Session, token: str) -> tuple[SurveyInvitation, SurveyRo
     inv = session.scalars(select(SurveyInvitation).where(SurveyInvitation.token == token)).one_or_none()
     if inv is None:
         raise NotFound("no such survey link", code="survey_link")
-    return inv, session.get(SurveyRound, inv.round_id)
+    round_ = session.get(SurveyRound, inv.round_id)
+    assert round_ is not None  # the foreign key keeps it
+    return inv, round_
 
 
 def answer(session: Session, token: str, ratings: dict[str, str | None], comment: str = "", *,
@@ -87,7 +89,8 @@ def answer(session: Session, token: str, ratings: dict[str, str | None], comment
     if now >= round_.closes_at:
         raise NotAllowed("the survey round has closed", code="survey_closed")
     keys = [item["key"] for item in round_.items]
-    bad = [FieldError(k, f"'{v}' is not a rating") for k, v in ratings.items() if k in keys and v not in (None, *RATINGS)]
+    bad = [FieldError(k, f"'{v}' is not a rating") for k, v in ratings.items()
+           if k in keys and v not in (None, *RATINGS)]
     if bad:
         raise FormInvalid(bad)
     answers = {k: ratings.get(k) for k in keys}
