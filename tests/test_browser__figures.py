@@ -143,3 +143,30 @@ def test_a_complaint_record_and_a_work_order_print_on_a4(site, tmp_path):
         assert "张三" in texts["complaint"] and "来访" in texts["complaint"] and "返回案件" not in texts["complaint"]
         assert "服务派工单" in texts["repair"] and ids["repair_no"] in texts["repair"]
         assert "王师傅" in texts["repair"] and "C 不满意" in texts["repair"]
+
+
+def test_a_household_answers_the_survey_on_a_phone(site):
+    from engine.models import SurveyInvitation
+    from engine.properties import get_property as prop_of
+    from engine.surveys import analysis, rounds
+
+    base, sessions = site
+    with sessions() as s:
+        found = rounds.open_round(s, prop_of(s, "P001"), "2026年11月物业服务质量意见征询表",
+                                  households=[("5-302", "13900000000")])
+        token = s.query(SurveyInvitation).filter_by(round_id=found.id).one().token
+        s.commit()
+    with chromium() as browser:
+        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+        page.goto(f"{base}/s/{token}")
+        expect(page.get_by_role("heading", name="2026年11月物业服务质量意见征询表")).to_be_visible()
+        page.get_by_role("group", name="维修服务(及时、质量)").get_by_label("很满意").check()
+        page.get_by_role("group", name="清洁卫生").get_by_label("不满意").check()
+        page.get_by_label("您的意见和建议").fill("垃圾清运不及时")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "sideways scrolling"
+        screenshot(page, "figures-survey-phone")
+        page.get_by_role("button", name="提交").click()
+        expect(page.locator("#thanks")).to_be_visible()
+    with sessions() as s:
+        result = analysis.analyse(s, s.get(type(found), found.id))
+        assert (result.returned, result.satisfied, result.unsatisfied) == (1, 1, 1)
