@@ -167,6 +167,14 @@ def test_a_household_answers_the_survey_on_a_phone(site):
         screenshot(page, "figures-survey-phone")
         page.get_by_role("button", name="提交").click()
         expect(page.locator("#thanks")).to_be_visible()
+        for width, height, tag in ((1366, 900, "desktop"), (390, 844, "phone")):
+            staff = sign_in(browser, base, "sup1", width=width, height=height)
+            staff.goto(f"{base}/surveys/{found.id}")
+            expect(staff.locator("#survey-rate")).to_contain_text("50%")
+            expect(staff.locator("#survey-items")).to_contain_text("清洁卫生")
+            assert staff.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+                tag, staff.evaluate("document.documentElement.scrollWidth"))
+            screenshot(staff, f"figures-survey-analysis-{tag}")
     with sessions() as s:
         result = analysis.analyse(s, s.get(type(found), found.id))
         assert (result.returned, result.satisfied, result.unsatisfied) == (1, 1, 1)
