@@ -258,3 +258,17 @@ def test_valid_complaints_per_thousand_households_a_year():
     assert kpis.per_thousand_a_year(1, 2000, 365) == 0.5
     assert kpis.per_thousand_a_year(1, 2000, 30) == round(1000 / 2000 * 365 / 30, 2)
     assert kpis.per_thousand_a_year(3, None, 30) is None  # no households: no rate
+
+
+def test_a_bounded_sync_goes_on_where_it_stopped(session, month):
+    prop = get_property(session, "P001")
+    kept = queries.months_figures(session, ["2026-11"], [prop.id])
+    for table in (FigureFact, FigureMonth):
+        session.execute(delete(table))
+    session.execute(delete(FigureSync))
+    session.commit()
+    rounds = 0
+    while rollup.sync(session, max_events=20):
+        rounds += 1
+        session.commit()
+    assert rounds > 3 and queries.months_figures(session, ["2026-11"], [prop.id]) == kept

@@ -41,6 +41,7 @@ BOARD_ROLES = {"manager", "cs_supervisor", "quality", "hq"}
 HQ_COLUMNS = ("satisfaction", "complaint_handling", "complaint_rate", "repair_timeliness", "repair_quality",
               "callback_rate", "archive", "escalations")
 TREND = ("satisfaction", "complaint_handling", "repair_timeliness", "repair_quality", "archive")
+WEB_SYNC_EVENTS = 5000  # a page brings at most this many new audit events in; the periodic job does the rest
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -123,7 +124,7 @@ def sync_figures() -> None:
     from flask import current_app
 
     with current_app.extensions["pflow_sessions"]() as writer:
-        rollup.sync(writer)
+        rollup.sync(writer, max_events=WEB_SYNC_EVENTS)
         writer.commit()
     get_session().rollback()
 

@@ -81,12 +81,19 @@ def _watermark(session: Session) -> FigureSync:
     return row
 
 
-def sync(session: Session) -> int:
-    """Bring facts and roll-ups up to the newest audit event; return how many cases were re-derived."""
+def sync(session: Session, max_events: int | None = None) -> int:
+    """Bring facts and roll-ups up to the newest audit event; return how many cases were re-derived.
+
+    ``max_events`` bounds the work of one call (a web request): the watermark then stops at the
+    last event read and the next call, or the periodic job, goes on from there.
+    """
     mark = _watermark(session)
     newest = session.scalar(select(func.max(AuditEvent.id))) or 0
     if newest <= mark.last_event_id:
         return 0
+    if max_events is not None:
+        newest = min(newest, session.scalar(select(func.max(AuditEvent.id)).where(
+            AuditEvent.id <= mark.last_event_id + max_events)) or newest)
     ids = list(session.scalars(select(AuditEvent.instance_id).where(
         AuditEvent.id > max(mark.last_event_id - OVERLAP, 0), AuditEvent.id <= newest).distinct()))
     recompute_months(session, refresh_cases(session, sorted(ids)))
