@@ -223,23 +223,17 @@ def hq():
     trend_months = queries.last_months(month, 12)
     company = queries.company_months(session, trend_months)
     reports = report.report_status(session, month)
-    late = [row["prop"] for row in rows if reports[row["prop"].id][0] == "late"]
+    late = [row["prop"] for row in rows if reports[row["prop"].id] == "late"]
     labels, shorts = {c: kpi_label(c) for c in HQ_COLUMNS}, {c: str(SHORT_LABELS[c]) for c in HQ_COLUMNS}
     statuses = {k: str(v) for k, v in STATUS_LABELS.items()}
     report_labels = {k: str(v) for k, v in REPORT_LABELS.items()}
     board_url = url_for("figures.board", code="CODE", month=month)
-    case_url = url_for("cases.show", case_id=987654321)
     table = [{"name": row["prop"].name, "url": board_url.replace("/CODE?", f"/{row['prop'].code}?"),
               "cells": [_cell(c, row["figures"][c], row["last"][c], labels, statuses) for c in HQ_COLUMNS],
-              "report": _report_cell(reports[row["prop"].id], report_labels, case_url)} for row in rows]
+              "report": (reports[row["prop"].id], report_labels[reports[row["prop"].id]])} for row in rows]
     return render_template("figures/hq.html", month=month, table=table, columns=HQ_COLUMNS, sort=column,
                            labels=labels, shorts=shorts, late=late,
                            trend=json.dumps(_trend(trend_months, company), ensure_ascii=False), **_helpers())
-
-
-def _report_cell(found: tuple, labels: dict, case_url: str) -> tuple:
-    state, case_id = found
-    return state, labels[state], case_url.replace("987654321", str(case_id)) if case_id else None
 
 
 def _cell(key: str, f: queries.Figure, last: queries.Figure, labels: dict, statuses: dict) -> tuple:

@@ -168,6 +168,12 @@ def facts_for_case(process_key: str, events: Iterable[Event]) -> list[Fact]:
         facts += _repair(events, started, ended)
     elif process_key == CALLBACK_LIST:
         facts += _callback_list(events, started)
+    elif process_key == MONTHLY_REPORT:  # dated by its opening (the month after the one reported on)
+        facts.append(Fact("report_opened", started.at, hit=True))
+        if _done(events, REPORT_TASK):
+            facts.append(Fact("report_submitted", started.at, hit=True))
+        if _escalated(events, REPORT_TASK):
+            facts.append(Fact("report_chased", started.at, hit=True))
     return facts
 
 

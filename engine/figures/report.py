@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import AuditEvent, AuditKind, HumanTask, Instance, Process, Property
+from ..models import FigureMonth, Instance, Property
 from . import kpis, mapping
 from .queries import _month_sums
 from .rollup import month_bounds
@@ -39,35 +39,23 @@ def month_reported_by(case: Instance, zone) -> str:
     return f"{opened - timedelta(days=1):%Y-%m}"
 
 
-def report_status(session: Session, month: str, now: datetime | None = None) -> dict[int, tuple[str, int | None]]:
-    """property id -> (state, case id) of the report on ``month``: 'submitted', 'submitted_late', 'late',
-    'open' (not due yet) or 'missing' (no report case)."""
-    now = now or datetime.now(UTC)
+def report_status(session: Session, month: str) -> dict[int, str]:
+    """property id -> where its report on ``month`` stands: 'submitted', 'submitted_late', 'late' (chased,
+    not in), 'open' (not due yet) or 'missing' (no report case); read from the roll-ups of the month after."""
     _first, after = month_bounds(month)
-    lo = datetime.combine(after - timedelta(days=1), datetime.min.time(), UTC)
-    hi = datetime.combine(month_bounds(f"{after:%Y-%m}")[1], datetime.min.time(), UTC)
-    cases = session.scalars(select(Instance).join(Process, Process.id == Instance.process_id).where(
-        Process.key == mapping.MONTHLY_REPORT, Instance.created_at >= lo, Instance.created_at < hi)).all()
-    from zoneinfo import ZoneInfo
-
-    zones = {pid: ZoneInfo(tz or "Asia/Shanghai")
-             for pid, tz in session.execute(select(Property.id, Property.timezone))}
-    status: dict[int, tuple[str, int | None]] = {pid: ("missing", None) for pid in zones}
-    ids = [c.id for c in cases if month_reported_by(c, zones.get(c.property_id, ZoneInfo("Asia/Shanghai"))) == month]
-    done = dict(session.execute(select(AuditEvent.instance_id, AuditEvent.at).where(
-        AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.TASK_COMPLETED,
-        AuditEvent.task_name == mapping.REPORT_TASK)).all())
-    chased = set(session.scalars(select(AuditEvent.instance_id).where(
-        AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED,
-        AuditEvent.task_name == mapping.REPORT_TASK)))
-    due = dict(session.execute(select(HumanTask.instance_id, HumanTask.due_at).where(
-        HumanTask.instance_id.in_(ids), HumanTask.task_name == mapping.REPORT_TASK)).all())
-    for case in (c for c in cases if c.id in ids):
-        if case.id in done:
-            state = "submitted_late" if case.id in chased else "submitted"
-        elif case.id in chased or (due_at := due.get(case.id)) is not None and due_at < now:
-            state = "late"
+    rows = session.execute(select(FigureMonth.property_id, FigureMonth.kpi).where(
+        FigureMonth.month == f"{after:%Y-%m}",
+        FigureMonth.kpi.in_(["report_opened", "report_submitted", "report_chased"]), FigureMonth.hit > 0)).all()
+    seen: dict[int, set[str]] = {}
+    for pid, kpi in rows:
+        seen.setdefault(pid, set()).add(kpi)
+    status = {}
+    for pid in session.scalars(select(Property.id)):
+        kinds = seen.get(pid, set())
+        if "report_opened" not in kinds:
+            status[pid] = "missing"
+        elif "report_submitted" in kinds:
+            status[pid] = "submitted_late" if "report_chased" in kinds else "submitted"
         else:
-            state = "open"
-        status[case.property_id] = (state, case.id)
+            status[pid] = "late" if "report_chased" in kinds else "open"
     return status
