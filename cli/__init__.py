@@ -6,7 +6,7 @@ module per concern: ``library`` (validate, load, deploy, migrate, roll back, dem
 (schema, timers, schedules, health); ``app`` holds the group and what they share;
 ``demo`` the demo data.
 """
-from cli import cases, library, operations, properties, users  # noqa: F401 - registers the commands
+from cli import cases, figures, library, operations, properties, users  # noqa: F401 - registers the commands
 from cli.app import main
 
 __all__ = ["main"]

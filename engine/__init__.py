@@ -48,6 +48,15 @@ from engine.exceptions import (
     Problem,
     ScriptError,
 )
+from engine.figures import kpis as figures_kpis
+from engine.figures import mapping as figures_mapping
+from engine.figures import queries as figures_queries
+from engine.figures import report as figures_report
+from engine.figures import rollup as figures_rollup
+from engine.figures import sheets as record_sheets
+from engine.figures import survey_analysis, survey_rounds
+from engine.figures.rollup import rebuild_month as rebuild_figures_month
+from engine.figures.rollup import sync as sync_figures
 from engine.library.diff import diff_files
 from engine.library.editing import editable_files, save_edit
 from engine.library.package import load_folder
@@ -93,6 +102,7 @@ from engine.storage.models import (
     AuditEvent,
     AuditKind,
     Deployment,
+    FigureMonth,
     Household,
     HouseholdCase,
     HouseholdMember,
@@ -110,6 +120,8 @@ from engine.storage.models import (
     PropertyParameter,
     RoleAssignment,
     ScheduledRun,
+    SurveyInvitation,
+    SurveyRound,
     Timer,
     TimerFiring,
     User,
@@ -151,6 +163,9 @@ __all__ = [
     # residents: the household register (modules), their sign-in, access rules and portal services
     "households", "household_import", "HouseholdData", "HouseholdInvalid", "resident_access", "resident_portal",
     "resident_signin", "sms_policy",
+    # service figures
+    "sync_figures", "rebuild_figures_month", "figures_kpis", "figures_mapping", "figures_queries", "figures_report",
+    "figures_rollup", "record_sheets", "survey_analysis", "survey_rounds",
     # storage, settings, logs
     "Settings", "make_engine", "make_session_factory", "create_schema", "upgrade", "take_followups",
     "Followups", "configure_logging", "logging_config", "utcnow",
@@ -158,7 +173,8 @@ __all__ = [
     "Attachment", "AuditEvent", "AuditKind", "Deployment", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "Household", "HouseholdCase", "HouseholdMember", "NoticeDismissal", "OutboxMessage",
     "OutboxStatus", "Process", "ProcessVersion", "Property",
-    "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User",
+    "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User", "FigureMonth",
+    "SurveyInvitation", "SurveyRound",
     # exceptions
     "EngineError", "Conflict", "NotFound", "NotAllowed", "FormInvalid", "FieldError", "PackageInvalid",
     "Problem", "LinkedCaseFailed", "ScriptError",

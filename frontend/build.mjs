@@ -1,4 +1,4 @@
-// Build the case page's diagram viewer and the process owner's modeler into
+// Build the case page's diagram viewer, the process owner's modeler and the promise board's chart into
 // ../webapp/static/build/ (committed, so the app runs without node).
 // Run: cd frontend && npm ci && npm run build
 import { build } from 'esbuild';
@@ -17,6 +17,7 @@ const common = {
 };
 await build({ ...common, entryPoints: ['src/case-diagram.js'], outfile: out + 'case-diagram.js' });
 await build({ ...common, entryPoints: ['src/modeler.js'], outfile: out + 'modeler.js' });
+await build({ ...common, entryPoints: ['src/figures-chart.js'], outfile: out + 'figures-chart.js' });
 
 const modules = new URL('./node_modules/', import.meta.url).pathname;
 const assets = modules + 'bpmn-js/dist/assets/';

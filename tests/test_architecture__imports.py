@@ -113,7 +113,7 @@ def test_no_engine_module_reads_the_environment():
             assert not reads, f"{name} line {node.lineno} reads the environment: take a Settings instead"
 
 
-FLOORS = ["storage", "org", "scripting", "library", "messages", "cases", "tasks", "residents", "timers"]  # lowest first
+FLOORS = ["storage", "org", "scripting", "library", "messages", "cases", "tasks", "residents", "figures", "timers"]  # lowest first
 
 
 def test_each_engine_package_imports_only_the_floors_below_it():

@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         db,
         display,
         errors,
+        figures,
         households,
         i18n,
         inbox,
@@ -69,11 +70,13 @@ def create_app(config: dict | None = None) -> Flask:
         migrations,
         notices,
         properties,
+        records,
         resident,  # noqa: F401 - the portal blueprint; resident_pages adds its pages
         resident_pages,
         rollout,
         security,
         staff,
+        surveys,
         tasks,
     )
 
@@ -95,6 +98,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin.health_bp)
     app.register_blueprint(resident_pages.bp)  # the resident portal (/r/, ``resident``), its own sign-in
     app.register_blueprint(households.bp)  # the household register (front desk)
+    app.register_blueprint(figures.bp)
+    app.register_blueprint(records.bp)
+    app.register_blueprint(surveys.bp)
+    app.register_blueprint(surveys.public)
     for owners in (library, rollout, properties, migrations):
         app.register_blueprint(owners.bp)
     if app.config["MIGRATE_ON_START"]:

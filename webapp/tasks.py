@@ -52,7 +52,8 @@ def _prefill(task: HumanTask) -> dict:
     return formrender.prefill_values(me().display_name, datetime.now(UTC), prop.timezone)
 
 
-def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None):
+def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None,
+            prefilled=None):
     session = get_session()
     candidates = holders(session, task.property_id, task.lane) if supervises(task.property_id) else []
     version = version_info(session, instance.version_id)
@@ -80,7 +81,24 @@ def _render(task: HumanTask, instance: Instance, schema, values=None, errors=Non
                                                     pickers=pickers),
                            form_errors=(errors or {}).get(""),
                            may_work=may_work(task), supervisor=supervises(task.property_id),
-                           candidates=candidates), status
+                           candidates=candidates, prefilled=prefilled), status
+
+
+def _report_figures(task: HumanTask, instance: Instance):
+    """The monthly report opens with the month's figures filled from the roll-ups (engine.figures.report)."""
+    from zoneinfo import ZoneInfo
+
+    from engine import figures_mapping as mapping
+    from engine import figures_report as report
+
+    if task.form != mapping.REPORT_FORM:
+        return None, None
+    from .figures import sync_figures
+
+    sync_figures()
+    session = get_session()
+    month = report.month_reported_by(instance, ZoneInfo(instance.property.timezone or "Asia/Shanghai"))
+    return month, report.report_values(session, task.property_id, month)
 
 
 @bp.route("/<task_id>", methods=["GET", "POST"])
@@ -91,7 +109,8 @@ def work(task_id: str):
     instance = case_or_404(task.instance_id)
     schema = _schema(instance, task.form)
     if request.method == "GET":
-        return _render(task, instance, schema)
+        month, values = _report_figures(task, instance)
+        return _render(task, instance, schema, values=values, prefilled=month)
     if not may_work(task):
         abort(403)
     if task.assignee and task.assignee != me().username:

@@ -33,6 +33,7 @@ from engine import (
     quarantine,
     sms_transport_for,
     start_due_schedules,
+    sync_figures,
     transport_for,
 )
 from worker import connect, enqueue
@@ -159,3 +160,11 @@ def flush_outbox(now: datetime | None = None) -> int:
     with runtime().sessions() as session:
         ids = due_message_ids(session, now)
     return sum(enqueue.enqueue_mail(connection, message_id) for message_id in ids)
+
+
+def sync_kpi_figures() -> int:
+    """Bring the KPI roll-ups up to the newest audit event (idempotent; ``engine.sync_figures``)."""
+    with runtime().sessions() as session:
+        cases = sync_figures(session)
+        session.commit()
+    return cases

@@ -5,7 +5,7 @@ queues, with RQ's scheduler (which moves jobs enqueued for a due time onto their
 queue when it comes). ``pflow-worker cron`` registers the periodic jobs with
 RQ's own ``CronScheduler`` every ``SWEEP_INTERVAL`` seconds: the timer sweep
 (catches timers whose job Redis lost), scheduled processes, deadline-near
-notices and the outbox flush. One cron process is enough; a second one only
+notices, the outbox flush and the KPI roll-ups. One cron process is enough; a second one only
 enqueues the same idempotent jobs twice. Workers are ``SimpleWorker``s: the jobs
 are short database transactions, and forking per job threw away the connection
 pool and the parsed diagrams each time.
@@ -57,4 +57,5 @@ def cron() -> None:
     scheduler.register(jobs.start_schedules, queue_name=TIMERS, interval=max(every, 60))
     scheduler.register(jobs.scan_deadlines, queue_name=TIMERS, interval=max(every, 60))
     scheduler.register(jobs.flush_outbox, queue_name=MAIL, interval=max(every, 60))
+    scheduler.register(jobs.sync_kpi_figures, queue_name=TIMERS, interval=max(every, 60))  # engine.figures
     scheduler.start()

@@ -20,6 +20,7 @@ from engine import (
     notice_due_soon,
     sms_transport_for,
     start_due_schedules,
+    sync_figures,
     transport_for,
 )
 
@@ -40,12 +41,14 @@ class TimerLoop:
         self._thread: threading.Thread | None = None
 
     def sweep(self) -> SweepReport:
-        """Start due scheduled processes, fire due timers, notice near deadlines, deliver mail."""
+        """Start due scheduled processes, fire due timers, notice near deadlines, deliver mail, sync the figures."""
         with self.session_factory() as session:
             start_due_schedules(session, datetime.now(UTC))
             report = fire_due_timers(session, datetime.now(UTC), worker="timer-loop")
             notice_due_soon(session, datetime.now(UTC))
-            deliver_due_messages(session, self.mailer, datetime.now(UTC))
+            deliver_due_messages(session, self.mailer, datetime.now(UTC), sms=self.sms)
+            sync_figures(session)  # the KPI roll-ups (engine.figures)
+            session.commit()
         if self.on_report:
             self.on_report(report)
         return report

@@ -2,6 +2,7 @@
 from engine.storage.database import Base
 from engine.storage.models.audit import AuditEvent, AuditKind, Incident, IncidentStatus
 from engine.storage.models.casefile import Attachment
+from engine.storage.models.figures import FigureFact, FigureMonth, FigureSync
 from engine.storage.models.instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
 from engine.storage.models.notice import NoticeDismissal
 from engine.storage.models.outbox import OutboxMessage, OutboxStatus
@@ -10,6 +11,7 @@ from engine.storage.models.property import Property, PropertyParameter
 from engine.storage.models.residents import Household, HouseholdCase, HouseholdMember, ResidentCode
 from engine.storage.models.schedule import ScheduledRun
 from engine.storage.models.sms import SmsOptOut
+from engine.storage.models.survey import SurveyInvitation, SurveyRound
 from engine.storage.models.user import RoleAssignment, User
 
 __all__ = [
@@ -17,5 +19,6 @@ __all__ = [
     "Instance", "InstanceStatus", "NoticeDismissal", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion",
     "Property",
     "PropertyParameter", "RoleAssignment", "ScheduledRun", "Household", "HouseholdCase", "HouseholdMember",
-    "ResidentCode", "SmsOptOut", "Timer", "TimerFiring", "User",
+    "ResidentCode", "SmsOptOut", "FigureFact", "FigureMonth", "FigureSync", "SurveyInvitation", "SurveyRound",
+    "Timer", "TimerFiring", "User",
 ]

@@ -2,7 +2,7 @@
 notice_dismissals: notices someone put away
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 import json
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
