@@ -38,7 +38,8 @@ STEPS = {  # what each form of the complaint gets when the test (not the browser
                                 "reply_content": "已安排保安部加强巡逻"},
     "complaint_dispatch.json": {"dispatch_requirements": "今晚起加强巡逻,单元门闭门器两日内修好"},
     "complaint_feedback.json": {"feedback_content": "已加强巡逻,闭门器已修好", "feedback_via": "phone"},
-    "complaint_verify.json": {"result_verified": True, "verification_note": "现场查看已修好"},
+    "complaint_verify.json": {"result_verified": True, "verification_note": "现场查看已修好",
+                              "preventive_measures_reviewed": True},
     "callback_record.json": {"reached": True, "callback_content": "业主表示满意", "rating": "A",
                              "callback_staff": "前台小王", "callback_date": "2026-11-23"},
 }
@@ -103,6 +104,7 @@ def test_a_guard_handles_a_complaint_on_a_phone_and_a_supervisor_finds_it_closed
         guard.get_by_label("处理情况").select_option("solved")
         guard.get_by_label("调查核实情况").fill("夜班少排一人")
         guard.get_by_label("处理结果").fill("已补排夜班,闭门器已修好")
+        guard.get_by_label("预防措施").fill("夜班排班表每周核对,闭门器纳入月检")  # required when solved
         guard.locator("#f-photos").set_input_files([{"name": "单元门.png", "mimeType": "image/png", "buffer": PNG}])
         expect(guard.locator('[data-chosen-for="f-photos"]')).to_have_text("单元门.png")
         screenshot(guard, "phone-task")
