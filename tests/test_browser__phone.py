@@ -175,7 +175,7 @@ def test_no_page_scrolls_sideways(site, size):
             fill = {"{case}": f"/cases/{case.id}", "{task}": f"/tasks/{task.id}"}
         wide = []
         for user, paths in PAGES.items():
-            page = sign_in(browser, base, user, **size) if user != "ops" else _sign_in_anywhere(browser, base, user, size)
+            page = sign_in(browser, base, user, **size) if user != "ops" else _signed_in(browser, base, user, size)
             for path in paths:
                 response = page.goto(base + fill.get(path, path))
                 assert response.status == 200, f"{user} {path}: {response.status}"
@@ -188,7 +188,7 @@ def test_no_page_scrolls_sideways(site, size):
         assert not wide, f"pages wider than {size['width']} px: " + "; ".join(wide)
 
 
-def _sign_in_anywhere(browser, base, user, size):
+def _signed_in(browser, base, user, size):
     """Sign in a user whose landing page is not the inbox heading the helper waits for."""
     page = browser.new_context(viewport=size, locale="zh-CN").new_page()
     page.errors = []

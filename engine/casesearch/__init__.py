@@ -85,8 +85,8 @@ def conditions(query: CaseQuery, now: datetime, dialect: str = "postgresql") -> 
                                                  AuditEvent.kind == AuditKind.ESCALATED).exists())
     if query.after is not None:
         at, last_id = query.after  # a row-value comparison: the index is walked from the key
-        where.append(tuple_(Instance.created_at, Instance.id) < tuple_(bindparam("at", at, type_=Instance.created_at.type),
-                                                                     bindparam("last_id", last_id)))
+        key = tuple_(bindparam("at", at, type_=Instance.created_at.type), bindparam("last_id", last_id))
+        where.append(tuple_(Instance.created_at, Instance.id) < key)
     return where
 
 
