@@ -112,6 +112,10 @@ def test_a_guard_handles_a_complaint_on_a_phone_and_a_supervisor_finds_it_closed
         expect(at_desk.locator("#reported")).to_contain_text("夜间保安巡逻不到位")
         no_sideways_scroll(at_desk, "task page")
         screenshot(at_desk, "desk-task")
+        at_desk.goto(base + "/")
+        expect(at_desk.locator("tr", has_text=case_no)).to_contain_text("保安老赵")
+        no_sideways_scroll(at_desk, "inbox")
+        screenshot(at_desk, "desk-inbox")
         at_desk.context.close()
         guard.get_by_role("button", name="完成任务").click()
         expect(guard.locator(".flash-success")).to_contain_text("已完成")
@@ -142,7 +146,7 @@ def test_a_guard_handles_a_complaint_on_a_phone_and_a_supervisor_finds_it_closed
 
         # the same pages at a desk
         desk = sign_in(browser, base, "sup1", **DESK)
-        for name, path in [("desk-inbox", "/?view=property"), ("desk-search", "/search/?q=13900002222"),
+        for name, path in [("desk-inbox-supervisor", "/?view=property"), ("desk-search", "/search/?q=13900002222"),
                            ("desk-case", f"/cases/{case.id}")]:
             desk.goto(base + path)
             no_sideways_scroll(desk, path)
