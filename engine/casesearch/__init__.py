@@ -55,7 +55,7 @@ CASE_NO = re.compile(r"^[A-Z]{1,8}\d{8}-\d{6,}$")
 def text_condition(text: str, dialect: str):
     """Matching ``text`` anywhere in the case number, resident name, phone or room, through an index:
     a whole case number by its unique index; on SQLite three or more characters through the FTS5 trigram
-    table ``instances_search`` (migration 0011b), on PostgreSQL through the pg_trgm index; shorter texts scan."""
+    table ``instances_search`` (migration 0011), on PostgreSQL through the pg_trgm index; shorter texts scan."""
     if CASE_NO.match(text):
         return Instance.case_no == text
     if dialect == "sqlite" and len(text) >= 3:

@@ -15,6 +15,21 @@ branch_labels = None
 depends_on = None
 
 
+SQLITE_SEARCH = [
+    "CREATE VIRTUAL TABLE instances_search USING fts5(search_text, content='instances', content_rowid='id', "
+    "tokenize='trigram')",
+    "CREATE TRIGGER instances_search_insert AFTER INSERT ON instances BEGIN "
+    "INSERT INTO instances_search(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER instances_search_delete AFTER DELETE ON instances BEGIN "
+    "INSERT INTO instances_search(instances_search, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER instances_search_update AFTER UPDATE OF search_text ON instances BEGIN "
+    "INSERT INTO instances_search(instances_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO instances_search(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "INSERT INTO instances_search(instances_search) VALUES ('rebuild')",
+]
+
+
 def upgrade() -> None:
     with op.batch_alter_table("instances") as batch_op:
         batch_op.add_column(sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
@@ -34,6 +49,11 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("user_id", "instance_id", "message_key"),
     )
+    op.create_index("ix_instances_property_status_created", "instances", ["property_id", "status", "created_at", "id"])
+    op.create_index("ix_instances_created", "instances", ["created_at", "id"])  # HQ: every property, newest first
+    if conn.dialect.name == "sqlite":  # substring search over a million cases: an FTS5 trigram index kept by triggers
+        for statement in SQLITE_SEARCH:
+            conn.execute(sa.text(statement))
     if conn.dialect.name == "postgresql":  # substring search over a million cases: a trigram index, if allowed
         with conn.begin_nested() as savepoint:
             try:
@@ -47,6 +67,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("notice_dismissals")
     conn = op.get_bind()
+    if conn.dialect.name == "sqlite":
+        for name in ("insert", "delete", "update"):
+            conn.execute(sa.text(f"DROP TRIGGER IF EXISTS instances_search_{name}"))
+        conn.execute(sa.text("DROP TABLE IF EXISTS instances_search"))
+    op.drop_index("ix_instances_property_status_created", "instances")
+    op.drop_index("ix_instances_created", "instances")
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("DROP INDEX IF EXISTS ix_instances_search_trgm"))
     op.drop_index("ix_instances_property_created", "instances")
