@@ -113,6 +113,10 @@ def test_a_guard_handles_a_complaint_on_a_phone_and_a_supervisor_finds_it_closed
         expect(at_desk.locator("#reported")).to_contain_text("夜间保安巡逻不到位")
         no_sideways_scroll(at_desk, "task page")
         screenshot(at_desk, "desk-task")
+        at_desk.goto(base + "/")
+        expect(at_desk.locator("tr", has_text=case_no)).to_contain_text("保安老赵")
+        no_sideways_scroll(at_desk, "inbox")
+        screenshot(at_desk, "desk-inbox")
         at_desk.context.close()
         guard.get_by_role("button", name="完成任务").click()
         expect(guard.locator(".flash-success")).to_contain_text("已完成")
@@ -143,7 +147,7 @@ def test_a_guard_handles_a_complaint_on_a_phone_and_a_supervisor_finds_it_closed
 
         # the same pages at a desk
         desk = sign_in(browser, base, "sup1", **DESK)
-        for name, path in [("desk-inbox", "/?view=property"), ("desk-search", "/search/?q=13900002222"),
+        for name, path in [("desk-inbox-supervisor", "/?view=property"), ("desk-search", "/search/?q=13900002222"),
                            ("desk-case", f"/cases/{case.id}")]:
             desk.goto(base + path)
             no_sideways_scroll(desk, path)
@@ -176,7 +180,7 @@ def test_no_page_scrolls_sideways(site, size):
             fill = {"{case}": f"/cases/{case.id}", "{task}": f"/tasks/{task.id}"}
         wide = []
         for user, paths in PAGES.items():
-            page = sign_in(browser, base, user, **size) if user != "ops" else _sign_in_anywhere(browser, base, user, size)
+            page = sign_in(browser, base, user, **size) if user != "ops" else _signed_in(browser, base, user, size)
             for path in paths:
                 response = page.goto(base + fill.get(path, path))
                 assert response.status == 200, f"{user} {path}: {response.status}"
@@ -189,7 +193,7 @@ def test_no_page_scrolls_sideways(site, size):
         assert not wide, f"pages wider than {size['width']} px: " + "; ".join(wide)
 
 
-def _sign_in_anywhere(browser, base, user, size):
+def _signed_in(browser, base, user, size):
     """Sign in a user whose landing page is not the inbox heading the helper waits for."""
     page = browser.new_context(viewport=size, locale="zh-CN").new_page()
     page.errors = []

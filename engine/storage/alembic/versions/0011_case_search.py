@@ -21,7 +21,8 @@ SQLITE_SEARCH = [
     "CREATE TRIGGER instances_search_insert AFTER INSERT ON instances BEGIN "
     "INSERT INTO instances_search(rowid, search_text) VALUES (new.id, new.search_text); END",
     "CREATE TRIGGER instances_search_delete AFTER DELETE ON instances BEGIN "
-    "INSERT INTO instances_search(instances_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    "INSERT INTO instances_search(instances_search, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
     "CREATE TRIGGER instances_search_update AFTER UPDATE OF search_text ON instances BEGIN "
     "INSERT INTO instances_search(instances_search, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
     "INSERT INTO instances_search(rowid, search_text) VALUES (new.id, new.search_text); END",
