@@ -15,6 +15,8 @@ The whole list (the README's Production section explains each):
 ``SWEEP_INTERVAL`` seconds between periodic sweeps (default 30)
 ``LOG_FORMAT``     ``json`` (one JSON object a line) or ``text`` (default)
 ``LOG_LEVEL``      default ``INFO``
+``SCRIPT_CPU_SECONDS`` CPU seconds one diagram script or expression may use (default 2)
+``SCRIPT_MEMORY_MB``   memory one script may add to its process, in MB (default 256)
 
 Secrets (the database and SMTP passwords inside the URLs) come only from here.
 """
@@ -34,6 +36,8 @@ class Settings:
     sweep_interval: int = 30
     log_format: str = "text"
     log_level: str = "INFO"
+    script_cpu_seconds: float = 2.0
+    script_memory_mb: int = 256
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -49,7 +53,18 @@ class Settings:
         log_format = (get("LOG_FORMAT") or "text").lower()
         if log_format not in ("json", "text"):
             raise ValueError(f"LOG_FORMAT must be 'json' or 'text', not {log_format!r}")
+        cpu = get("SCRIPT_CPU_SECONDS") or "2"
+        try:
+            script_cpu = float(cpu)
+        except ValueError:
+            script_cpu = 0.0
+        if not 0 < script_cpu <= 600:
+            raise ValueError(f"SCRIPT_CPU_SECONDS must be a number of seconds between 0 and 600, not {cpu!r}")
+        memory = get("SCRIPT_MEMORY_MB") or "256"
+        if not memory.isdigit() or int(memory) < 16:
+            raise ValueError(f"SCRIPT_MEMORY_MB must be a whole number of megabytes, at least 16, not {memory!r}")
         return cls(database_url=get("DATABASE_URL"), redis_url=get("REDIS_URL"), smtp_url=get("SMTP_URL"),
                    mail_from=get("MAIL_FROM") or cls.mail_from,
                    public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
-                   sweep_interval=int(interval), log_format=log_format, log_level=(get("LOG_LEVEL") or "INFO").upper())
+                   sweep_interval=int(interval), log_format=log_format, log_level=(get("LOG_LEVEL") or "INFO").upper(),
+                   script_cpu_seconds=script_cpu, script_memory_mb=int(memory))

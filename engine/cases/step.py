@@ -42,6 +42,7 @@ from engine.org.parameters import parameters_for
 from engine.org.properties import get_property
 from engine.scripting import requests
 from engine.scripting.environment import script_engine_for
+from engine.storage.database import settings_of
 from engine.storage.models import AuditKind, Instance, InstanceStatus, TimerFiring
 from engine.storage.models._types import utcnow
 
@@ -143,7 +144,7 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
     if start_form:
         validate_form(version.files.get(start_form), data)
     spec, subprocess_specs = specs.specs_for(version)
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine_for(prop))
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine_for(prop, settings_of(session)))
     instance = Instance(case_no=uuid.uuid4().hex[:40], property_id=prop.id, process_id=version.process_id,
                         version_id=version.id, status=InstanceStatus.RUNNING, state="{}", started_by=user,
                         created_at=now, updated_at=now, summary={})
