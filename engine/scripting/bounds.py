@@ -8,7 +8,7 @@ and turns ``*``, ``**``, ``<<`` and ``+`` into guarded calls (``_mul_``, ``_pow_
 ``_lshift_``, ``_add_``) that refuse a string, list or number bigger than ``MAX_ITEMS``
 items / ``MAX_INT_BITS`` bits before it is allocated. ``Budget.tick`` counts; every
 ``_CHECK_EVERY`` ticks it reads the thread's CPU clock and, now and then, the process's
-resident memory. Over the budget it raises ``BudgetExceeded`` — a ``BaseException``, so
+resident memory (the budget starts at the first check: a short script never reads a clock). Over the budget it raises ``BudgetExceeded`` — a ``BaseException``, so
 a script's ``except Exception`` cannot swallow it — and every later tick raises again.
 
 The sandbox (``engine.scripting.sandbox``) turns ``BudgetExceeded`` and every other
@@ -61,9 +61,9 @@ class Budget:
         self.limits = limits
         self.ticks = 0
         self.next_check = _CHECK_EVERY
-        self.started = time.thread_time()
-        self.memory_at = self.started
-        self.resident = _resident_bytes()
+        self.started: float | None = None  # read at the first check: most scripts never get there
+        self.memory_at = 0.0
+        self.resident: int | None = None
         self.exceeded: str | None = None
 
     def tick(self) -> bool:
@@ -75,8 +75,11 @@ class Budget:
     def check(self) -> None:
         """Raise ``BudgetExceeded`` if the run is over its budget (and at every later tick)."""
         self.next_check = self.ticks + _CHECK_EVERY
-        if self.exceeded is None:
-            used = time.thread_time()
+        used = time.thread_time()
+        if self.started is None:
+            self.started = self.memory_at = used
+            self.resident = _resident_bytes()
+        elif self.exceeded is None:
             if used - self.started > self.limits.cpu_seconds:
                 self.exceeded = f"used more than {self.limits.cpu_seconds:g} s of CPU time"
             elif used - self.memory_at > _MEMORY_EVERY and self.resident is not None:

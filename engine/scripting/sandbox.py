@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
+from types import CodeType
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
@@ -72,16 +73,21 @@ GUARDS = {
     "_lshift_": bounds.guarded_lshift,
 }
 
-_compiled: LockedLRU[tuple[str, str], object] = LockedLRU(4096)  # (mode, source) -> code object
+# (mode, source) -> (code object, whether it ticks: has loops, functions or comprehensions)
+_compiled: LockedLRU[tuple[str, str], tuple[CodeType, bool]] = LockedLRU(4096)
 
 
-def _compile(source: str, mode: str):
+def _ticks(code: CodeType) -> bool:
+    return "_tick_" in code.co_names or any(_ticks(c) for c in code.co_consts if isinstance(c, CodeType))
+
+
+def _compile(source: str, mode: str) -> tuple[CodeType, bool]:
     def build():
         compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
         result = compiler(source.strip() if mode == "eval" else source, policy=TickingPolicy)
         if result.errors:
             raise ScriptError("; ".join(result.errors))
-        return result.code
+        return result.code, _ticks(result.code)
     return _compiled.get_or_make((mode, source), build)
 
 
@@ -96,19 +102,22 @@ def check_restricted(source: str, mode: str) -> str | None:
         return f"syntax error: {exc.msg} (line {exc.lineno})"
 
 
-def _bounded(run, budget: Budget):
-    """``run()`` under ``budget``; a ``BaseException`` from the script or a broken budget as ``ScriptError``."""
+def _bounded(run, budget: Budget | None):
+    """``run()`` under ``budget``; a ``BaseException`` from the script or a broken budget as ``ScriptError``.
+
+    Code without loops, functions or comprehensions runs without a budget (``None``): it cannot run long.
+    """
     try:
         result = run()
     except BudgetExceeded as exc:
         raise ScriptError(f"the script was stopped: it {exc}") from None
     except Exception:
-        if budget.exceeded:
+        if budget is not None and budget.exceeded:
             raise ScriptError(f"the script was stopped: it {budget.exceeded}") from None
         raise
     except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt, GeneratorExit from a script
         raise ScriptError(f"the script raised {type(exc).__name__}, which scripts may not raise") from None
-    if budget.exceeded:  # the script caught the stop with a bare ``except:`` and went on
+    if budget is not None and budget.exceeded:  # the script caught the stop with a bare ``except:`` and went on
         raise ScriptError(f"the script was stopped: it {budget.exceeded}")
     return result
 
@@ -121,23 +130,25 @@ class RestrictedEnvironment(TaskDataEnvironment):
         self.limits = limits or Limits()
 
     def evaluate(self, expression, context, external_context=None):
-        code = _compile(expression, "eval")
-        budget = Budget(self.limits)
+        code, ticks = _compile(expression, "eval")
+        budget = Budget(self.limits) if ticks else None
         namespace = dict(GUARDS)
         namespace.update(self.globals)
         namespace.update(external_context or {})
         namespace.update(context)
-        namespace["_tick_"] = budget.tick
+        if budget is not None:
+            namespace["_tick_"] = budget.tick
         return _bounded(lambda: eval(code, namespace), budget)  # noqa: S307 - restricted code object
 
     def execute(self, script, context, external_context=None):
         self.check_for_overwrite(context, external_context or {})
-        code = _compile(script, "exec")
-        budget = Budget(self.limits)
+        code, ticks = _compile(script, "exec")
+        budget = Budget(self.limits) if ticks else None
         injected = dict(GUARDS)
         injected.update(self.globals)
         injected.update(external_context or {})
-        injected["_tick_"] = budget.tick
+        if budget is not None:
+            injected["_tick_"] = budget.tick
         context.update(injected)
         try:
             _bounded(lambda: exec(code, context), budget)  # noqa: S102 - restricted code object
