@@ -8,8 +8,9 @@ and turns ``*``, ``**``, ``<<`` and ``+`` into guarded calls (``_mul_``, ``_pow_
 ``_lshift_``, ``_add_``) that refuse a string, list or number bigger than ``MAX_ITEMS``
 items / ``MAX_INT_BITS`` bits before it is allocated. ``Budget.tick`` counts; every
 ``_CHECK_EVERY`` ticks it reads the thread's CPU clock and, now and then, the process's
-resident memory (the budget starts at the first check: a short script never reads a clock). Over the budget it raises ``BudgetExceeded`` — a ``BaseException``, so
-a script's ``except Exception`` cannot swallow it — and every later tick raises again.
+resident memory (the budget starts at the first check: a short script never reads a
+clock). Over the budget it raises ``BudgetExceeded`` — a ``BaseException``, so a script's
+``except Exception`` cannot swallow it — and every later tick raises again.
 
 The sandbox (``engine.scripting.sandbox``) turns ``BudgetExceeded`` and every other
 ``BaseException`` a script raises (``SystemExit``, ``KeyboardInterrupt``, ``GeneratorExit``)
