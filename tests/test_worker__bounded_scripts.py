@@ -7,8 +7,17 @@ from rq import Queue, SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
 
-from engine import HumanTask, Incident, Instance, InstanceStatus, complete_task, create_property, deploy, \
-    start_instance, store_version
+from engine import (
+    HumanTask,
+    Incident,
+    Instance,
+    InstanceStatus,
+    complete_task,
+    create_property,
+    deploy,
+    start_instance,
+    store_version,
+)
 from engine.library.package import assemble, load_folder
 from worker import QUEUES, TIMERS, enqueue, jobs
 
