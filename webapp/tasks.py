@@ -14,6 +14,7 @@ from engine import (
     FormInvalid,
     HumanTask,
     Instance,
+    InstanceStatus,
     NotAllowed,
     NotFound,
     Property,
@@ -119,6 +120,11 @@ def work(task_id: str):
         flash(_("You may not complete this task: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for(".work", task_id=task_id))
     session.commit()
+    if instance.status == InstanceStatus.ERROR:  # a later step of the process failed: never "closed"
+        flash(_("“%(task)s” was saved, but case %(case)s could not continue: a step of its process failed. "
+                "Operations have been alerted and will resume the case; you need not do it again.",
+                task=task.title, case=instance.case_no), "error")
+        return redirect(url_for("inbox.index"))
     flash(_("Done: %(task)s (%(case)s). Next: %(next)s", task=task.title, case=instance.case_no,
             next=instance.current_step or _("case closed")), "success")
     mine = my_next_task(instance.id)  # the same person often does the next step (confirm, classify, dispatch)

@@ -106,7 +106,8 @@ class Step:
             failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
             instance.status = InstanceStatus.ERROR
             incidents.open_incident(session, instance.id, "task", exc, task_id=str(failed.id) if failed else None,
-                                    task_name=failed.task_spec.name if failed else None)
+                                    task_name=failed.task_spec.name if failed else None,
+                                    step=incidents.step_label(failed.task_spec) if failed else None)
         for notice in requests.take_notices():
             history.record(session, instance.id, AuditKind.NOTIFIED, at=now, data=notice)
         after = projection.snapshot(workflow)
