@@ -28,7 +28,7 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
-    "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/webp", "application/pdf"],
+    "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"],
     "LOGIN_RATE_LIMIT": "10 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "BABEL_DEFAULT_LOCALE": "zh",
