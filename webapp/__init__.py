@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         db,
         display,
         errors,
+        hostile,
         i18n,
         inbox,
         library,
@@ -74,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
         tasks,
     )
 
+    hostile.init_app(app)  # first: its int converter must be in place before any route
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
