@@ -31,7 +31,7 @@ from engine import (
     version_info,
 )
 
-from . import formrender
+from . import formrender, stale
 from .access import case_or_404, may_work, me, my_lanes, my_next_task, safe_next, supervises, task_or_404
 from .db import get_session
 from .display import role_label
@@ -88,6 +88,8 @@ def _render(task: HumanTask, instance: Instance, schema, values=None, errors=Non
 @login_required
 def work(task_id: str):
     session = get_session()
+    if request.method == "POST" and session.get(HumanTask, task_id) is None:
+        return stale.conflict_page(task_id)  # completed, closed by a deadline or cancelled meanwhile: 409
     task = task_or_404(task_id)
     instance = case_or_404(task.instance_id)
     schema = _schema(instance, task.form)
@@ -96,8 +98,7 @@ def work(task_id: str):
     if not may_work(task):
         abort(403)
     if task.assignee and task.assignee != me().username:
-        flash(_("This task is claimed by %(name)s.", name=task.assignee), "error")
-        return redirect(url_for(".work", task_id=task_id))
+        return stale.conflict_page(task_id, stale.reassigned(task_id, task.assignee), instance)
     data = formrender.read(schema, request.form)
     if request.form.get("_add_row"):  # one more row in a table: the form again, nothing completed
         return _render(task, instance, schema, values=data, add_row=request.form["_add_row"])
@@ -111,10 +112,9 @@ def work(task_id: str):
     except FormInvalid as exc:
         discard(session, stored)
         return _render(task, instance, schema, values=data, errors=formrender.field_errors(exc), status=400)
-    except (Conflict, NotFound) as exc:
-        discard(session, stored)
-        flash(_("The task could not be completed: %(reason)s", reason=explain(exc)), "error")
-        return redirect(url_for("inbox.index"))
+    except (Conflict, NotFound):
+        discard(session, stored)  # rolled back: what the other step committed is visible now
+        return stale.conflict_page(task_id)
     except NotAllowed as exc:
         discard(session, stored)
         flash(_("You may not complete this task: %(reason)s", reason=explain(exc)), "error")
