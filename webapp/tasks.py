@@ -24,6 +24,7 @@ from engine import (
     claim,
     complete_task,
     decision_outputs,
+    excluded_from,
     holders,
     reassign,
     release,
@@ -55,7 +56,8 @@ def _prefill(task: HumanTask) -> dict:
 
 def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None):
     session = get_session()
-    candidates = holders(session, task.property_id, task.lane) if supervises(task.property_id) else []
+    candidates = [u for u in holders(session, task.property_id, task.lane) if not excluded_from(task, u.username)
+                  ] if supervises(task.property_id) else []  # the case names who may not handle it
     version = version_info(session, instance.version_id)
     case_brief = brief(session, instance, task.task_name)
     files = attachments_of(session, instance.id)
@@ -81,6 +83,7 @@ def _render(task: HumanTask, instance: Instance, schema, values=None, errors=Non
                                                     pickers=pickers),
                            form_errors=(errors or {}).get(""),
                            may_work=may_work(task), supervisor=supervises(task.property_id),
+                           excluded=excluded_from(task, me().username),
                            candidates=candidates), status
 
 
@@ -181,7 +184,8 @@ def reassign_task(task_id: str):
     if not supervises(task.property_id):
         abort(403)
     to = request.form.get("to") or None
-    if to is not None and to not in {u.username for u in holders(get_session(), task.property_id, task.lane)}:
+    if to is not None and (to not in {u.username for u in holders(get_session(), task.property_id, task.lane)}
+                           or excluded_from(task, to)):
         abort(400)
     done = (_("“%(task)s” (%(case)s) now goes to %(name)s.", task=task.title, case=task.case_no, name=_name(to))
             if to else _("“%(task)s” (%(case)s) is back with the role %(role)s.", task=task.title, case=task.case_no,

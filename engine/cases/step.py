@@ -33,7 +33,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from sqlalchemy.orm import Session
 
-from engine.cases import history, incidents, linked, overdue_on_arrival, projection, workflows
+from engine.cases import history, impartiality, incidents, linked, overdue_on_arrival, projection, workflows
 from engine.library import specs
 from engine.library.extensions import escalates
 from engine.library.forms import validate_form
@@ -126,6 +126,8 @@ class Step:
         version_id, rows = self._move or (None, None)
         workflows.save(self.session, self.instance, self.workflow, self.now, new=self.new, snap=self.snapshot,
                        version_id=version_id, rows=rows)
+        if self.snapshot is not None and any(t.excluded for t in self.snapshot.tasks):
+            impartiality.hand_to_supervisor(self.session, self.instance, self.now)  # all of a role excluded
         if was != InstanceStatus.COMPLETED and self.instance.status == InstanceStatus.COMPLETED:
             history.record(self.session, self.instance.id, AuditKind.COMPLETED, at=self.now)
 
