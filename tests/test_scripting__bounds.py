@@ -24,6 +24,7 @@ from engine import (
     start_instance,
     store_version,
 )
+from engine.caching import LockedLRU
 from engine.library.package import assemble, load_folder
 from engine.org.calendar import WorkCalendar
 from engine.scripting import environment
@@ -184,7 +185,7 @@ def test_a_script_raising_system_exit_at_one_property_does_not_stop_another_prop
         return real_notify(to, message)
 
     monkeypatch.setattr(environment, "notify", notify)
-    environment._engines.discard_where(lambda key: True)
+    monkeypatch.setattr(environment, "_engines", LockedLRU(16))  # fresh engines see the patch; restored after
     normal = _variant(session, packages_dir, b"reminded = True", b"reminded = True ")
     stopping = _variant(session, packages_dir, b'notify("engineering", "', b'notify("stop", "')
     deploy(session, normal, [create_property(session, "P001", "翠湖花园")])
