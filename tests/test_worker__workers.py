@@ -141,8 +141,9 @@ def test_users_and_workers_on_the_same_cases_lose_no_update(
 
     workers, cron = rq_processes
     now = datetime.now(UTC)
-    # half the deadlines passed a minute ago, half come due 15 s from now, after the users acted
-    delays = [60 if i % 2 else 135 for i in range(200)]
+    # half the deadlines passed a minute ago, half come due in an hour: however slow the machine, the users act
+    # first (a deadline "15 s from now" once passed before they finished on a busy machine)
+    delays = [60 if i % 2 else 3720 for i in range(200)]
     ids = _start_cases(session, redis_conn, delays, now - timedelta(minutes=2))
     overdue = set(ids[1::2])
     tasks = dict(session.execute(select(HumanTask.instance_id, HumanTask.id)).all())
@@ -172,10 +173,14 @@ def test_users_and_workers_on_the_same_cases_lose_no_update(
     assert len(outcomes) == len(ids)
 
     wait_for_firings(db_changes, session, len(overdue), timeout=60)
-    # the future deadlines' jobs run (and must fire nothing): block on each one's result, as RQ offers
+    # the future deadlines' jobs run now, early (and must fire nothing): block on each one's result, as RQ offers
     timers = Queue("timers", connection=redis_conn)
-    pending = (ScheduledJobRegistry(queue=timers).get_job_ids() + timers.job_ids
-               + StartedJobRegistry(queue=timers).get_job_ids())
+    scheduled = ScheduledJobRegistry(queue=timers)
+    for job in Job.fetch_many(scheduled.get_job_ids(), connection=redis_conn):
+        if job is not None:
+            scheduled.remove(job)
+            timers.enqueue_job(job)
+    pending = timers.job_ids + StartedJobRegistry(queue=timers).get_job_ids()
     deadline = time.monotonic() + 30
     for job in Job.fetch_many(pending, connection=redis_conn):
         if job is not None:
