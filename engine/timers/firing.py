@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from engine.cases import incidents, workflows
@@ -88,7 +89,9 @@ def fire_due_timers(session: Session, now: datetime | None = None, *, limit: int
     its step is rolled back, an incident is recorded on it, and it leaves the
     sweep (status ``error``) until the incident is retried. Should even recording the
     incident fail, the instance is left out of this process's sweeps with a growing
-    backoff (30 s, 1 min, … 1 h), so it is not first in every later sweep.
+    backoff (30 s, 1 min, … 1 h), so it is not first in every later sweep. A database that goes away
+    mid-sweep (``OperationalError``: a restart, a cut connection) is no fault of the case: it is
+    left for the next sweep, not quarantined.
     (Scripts cannot stop a sweep: the sandbox turns whatever they raise into an incident.)
     """
     now = now or utcnow()
@@ -103,6 +106,11 @@ def fire_due_timers(session: Session, now: datetime | None = None, *, limit: int
         try:
             fired = fire_instance_timers(session, instance_id, now, worker=worker, skip_locked=True)
             session.commit()
+        except OperationalError:  # the database went away (a restart, a cut connection): not the case's fault
+            session.rollback()
+            log.warning("timer sweep: database unavailable at instance %s; left for the next sweep", instance_id)
+            report.skipped += 1
+            continue
         except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the sweep
             session.rollback()
             log.exception("timer sweep: instance %s failed", instance_id)
