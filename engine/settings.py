@@ -19,6 +19,8 @@ The whole list (the README's Production section explains each):
                    with ``SMS_SECRET_ID``, ``SMS_SECRET_KEY``, ``SMS_APP_ID``, ``SMS_SIGN_NAME``,
                    ``SMS_TEMPLATES`` (``key=template id,…``), ``SMS_REGION``, ``SMS_ENDPOINT`` (optional)
 ``SMS_DAILY_LIMIT`` notice SMS one number may get a day (default 10)
+``SCRIPT_CPU_SECONDS`` CPU seconds one diagram script or expression may use (default 2)
+``SCRIPT_MEMORY_MB``   memory one script may add to its process, in MB (default 256)
 
 Secrets (the database and SMTP passwords inside the URLs) come only from here.
 """
@@ -48,6 +50,8 @@ class Settings:
     sms_region: str = "ap-guangzhou"
     sms_endpoint: str | None = None
     sms_daily_limit: int = 10
+    script_cpu_seconds: float = 2.0
+    script_memory_mb: int = 256
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -63,6 +67,16 @@ class Settings:
         log_format = (get("LOG_FORMAT") or "text").lower()
         if log_format not in ("json", "text"):
             raise ValueError(f"LOG_FORMAT must be 'json' or 'text', not {log_format!r}")
+        cpu = get("SCRIPT_CPU_SECONDS") or "2"
+        try:
+            script_cpu = float(cpu)
+        except ValueError:
+            script_cpu = 0.0
+        if not 0 < script_cpu <= 600:
+            raise ValueError(f"SCRIPT_CPU_SECONDS must be a number of seconds between 0 and 600, not {cpu!r}")
+        memory = get("SCRIPT_MEMORY_MB") or "256"
+        if not memory.isdigit() or int(memory) < 16:
+            raise ValueError(f"SCRIPT_MEMORY_MB must be a whole number of megabytes, at least 16, not {memory!r}")
         limit = get("SMS_DAILY_LIMIT") or "10"
         if not limit.isdigit():
             raise ValueError(f"SMS_DAILY_LIMIT must be a whole number, not {limit!r}")
@@ -77,4 +91,5 @@ class Settings:
         return cls(**sms, database_url=get("DATABASE_URL"), redis_url=get("REDIS_URL"), smtp_url=get("SMTP_URL"),
                    mail_from=get("MAIL_FROM") or cls.mail_from,
                    public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
-                   sweep_interval=int(interval), log_format=log_format, log_level=(get("LOG_LEVEL") or "INFO").upper())
+                   sweep_interval=int(interval), log_format=log_format, log_level=(get("LOG_LEVEL") or "INFO").upper(),
+                   script_cpu_seconds=script_cpu, script_memory_mb=int(memory))

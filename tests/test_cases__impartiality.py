@@ -56,3 +56,42 @@ def test_a_field_that_is_not_user_names_fails_loudly(session, intake):
     with pytest.raises(NotAllowed, match="must hold user names"):
         complete_task(session, _triage(session, case).id, TRIAGE, user="fd2")
     session.rollback()
+
+
+def test_when_everyone_of_the_role_is_excluded_the_supervisor_gets_the_task_and_the_case_says_why(
+        session, intake, as_user):
+    from engine import create_user
+
+    create_user(session, "fd9", "前台小林", "password-fd9", roles={"P001": ["front_desk"]})
+    session.commit()
+    case = start_instance(session, "P001", "intake", {"complained_staff": ["fd1", "fd9"]})  # every front desk
+    session.commit()
+    task = _triage(session, case)
+    assert task.assignee == "sup1", "the supervisor took it over automatically"
+    event = session.scalars(select(AuditEvent).where(AuditEvent.kind == AuditKind.ASSIGNED)).one()
+    assert event.data == {"assignee": "sup1", "reason": "excluded", "excluded": ["fd1", "fd9"]}
+    session.commit()
+    page = as_user("sup1").get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "该岗位所有人员均为本工单所涉人员(公正性要求):“分诊”已自动交给主管 客服主任老张" in page
+    fd = as_user("fd1")
+    assert task.id not in fd.get("/?view=team").get_data(as_text=True)  # not offered in any inbox view
+    mine = fd.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "本工单涉及您本人" in mine and 'class="form"' not in mine  # a notice, not a form
+    complete_task(session, task.id, TRIAGE, user="sup1")
+    session.commit()
+
+
+def test_the_reassign_list_leaves_out_whom_the_case_names(session, intake, as_user):
+    from engine import create_user
+
+    create_user(session, "fd9", "前台小林", "password-fd9", roles={"P001": ["front_desk"]})
+    session.commit()
+    case = start_instance(session, "P001", "intake", {"complained_staff": ["fd1"]})
+    session.commit()
+    task = _triage(session, case)
+    assert task.assignee is None  # fd9 may still do it
+    session.commit()
+    sup = as_user("sup1")
+    page = sup.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'value="fd9"' in page and 'value="fd1"' not in page
+    assert sup.post(f"/tasks/{task.id}/reassign", data={"to": "fd1"}).status_code == 400

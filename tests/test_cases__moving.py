@@ -27,7 +27,9 @@ from engine.library.package import assemble, load_folder
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 START = {"resident": "张三", "room": "3-1201"}
 REGISTER = {"urgency": "normal", "content": "漏水", "items": []}
-CHECK = ('<bpmn:userTask id="check" name="现场核实"><bpmn:incoming>f_register</bpmn:incoming>'
+CHECK = ('<bpmn:userTask id="check" name="现场核实"><bpmn:extensionElements><spiffworkflow:properties>'
+         '<spiffworkflow:property name="formJsonSchemaFilename" value="sr_check.json" /></spiffworkflow:properties>'
+         '</bpmn:extensionElements><bpmn:incoming>f_register</bpmn:incoming>'
          '<bpmn:outgoing>f_check</bpmn:outgoing></bpmn:userTask>\n')
 
 
@@ -39,6 +41,7 @@ def version_with(session, packages_dir, *edits):
         assert old in text, old
         text = text.replace(old, new)
     own["service_request.bpmn"] = text.encode()
+    own["sr_check.json"] = b'{"type": "object", "properties": {}}'
     package = assemble(own, resolver=lambda key: load_folder(packages_dir / key))
     return store_version(session, package, author="owner", message="edit").version
 

@@ -247,3 +247,31 @@ def test_escalates_flag_must_be_true_or_false_and_on_a_boundary_timer(value, wor
     form = '<spiffworkflow:property name="formJsonSchemaFilename" value="repair_fix.json" />'
     flag = f'<spiffworkflow:property name="escalates" value="{value}" />'
     assert words in only(problems_of(build({MAIN: [(form, form + flag)]})), MAIN, "fix")
+
+
+# --- what the engine would need at run time ----------------------------------------------------
+
+def test_a_user_task_without_a_form_is_refused_naming_file_and_element():
+    problems = problems_of(build({MAIN: [(
+        '<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename" '
+        'value="repair_fix.json" /></spiffworkflow:properties></bpmn:extensionElements>', '')]}))
+    assert "names no form" in only(problems, MAIN, "escalate")
+
+
+def test_a_user_task_naming_a_missing_form_is_refused():
+    problems = problems_of(build({"repair_fix.json": None}))
+    assert "repair_fix.json is not in the package" in only(problems, MAIN, "fix")
+
+
+@pytest.mark.parametrize("policy", ['hitPolicy="UNIQUE"', 'hitPolicy="FIRST"'])
+def test_a_decision_table_without_a_catch_all_rule_is_refused(policy):
+    edits = [('hitPolicy="UNIQUE"', policy),
+             ('<inputEntry id="rule_other_category"><text>-</text>', '<inputEntry id="rule_other_category"><text>"x"</text>')]
+    problems = problems_of(build({"priority.dmn": edits}))
+    assert "no catch-all rule" in only(problems, "priority.dmn", "priority_table")
+
+
+def test_a_collect_table_needs_no_catch_all_rule():
+    edits = [('hitPolicy="UNIQUE"', 'hitPolicy="COLLECT"'),
+             ('<inputEntry id="rule_other_category"><text>-</text>', '<inputEntry id="rule_other_category"><text>"x"</text>')]
+    assert isinstance(validate_package(build({"priority.dmn": edits})), ParsedPackage)

@@ -55,7 +55,8 @@ def test_completing_moves_the_case_to_the_next_role(session, as_user):
     [nxt] = tasks_of(session, case)
     assert (nxt.task_name, nxt.lane) == ("handle", "engineering")
     assert nxt.id in eng.get("/").get_data(as_text=True)
-    assert fd.post(f"/tasks/{task.id}", data={"urgency": "urgent"}).status_code == 404  # done: no longer open
+    again = fd.post(f"/tasks/{task.id}", data={"urgency": "urgent"})  # done: no longer open, and it says so
+    assert again.status_code == 409 and "“登记请求”已由 前台小王 于" in again.get_data(as_text=True)
 
 
 def test_only_a_holder_of_the_role_completes_it(session, as_user):
@@ -74,7 +75,8 @@ def test_a_claimed_task_is_completed_by_its_holder_only(session, as_user):
     session.execute(HumanTask.__table__.update().where(HumanTask.id == task.id).values(assignee="hq"))
     session.commit()
     response = other.post(f"/tasks/{task.id}", data={"urgency": "urgent", "content": "厨房漏水", "items": ""})
-    assert response.status_code == 302 and [t.id for t in tasks_of(session, case)] == [task.id]
+    assert response.status_code == 409 and "在此期间 总部 已认领此待办" in response.get_data(as_text=True)
+    assert [t.id for t in tasks_of(session, case)] == [task.id]
 
 
 def test_user_input_is_escaped(session, as_user):

@@ -28,7 +28,7 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
-    "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/webp", "application/pdf"],
+    "ATTACHMENT_TYPES": ["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"],
     "LOGIN_RATE_LIMIT": "10 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "BABEL_DEFAULT_LOCALE": "zh",
@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
         display,
         errors,
         figures,
+        hostile,
         households,
         i18n,
         inbox,
@@ -80,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
         tasks,
     )
 
+    hostile.init_app(app)  # first: its int converter must be in place before any route
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

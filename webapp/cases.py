@@ -98,6 +98,7 @@ def show(case_id: int):
     case = case_or_404(case_id)
     events = events_of(session, case.id)
     actors = {e.actor for e in events if e.actor} | {case.started_by} - {None}
+    actors |= {e.data["assignee"] for e in events if isinstance(e.data, dict) and isinstance(e.data.get("assignee"), str)}
     names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(actors))).all())
     open_tasks = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)
                                       .order_by(HumanTask.created_at)))

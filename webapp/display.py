@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -93,7 +94,8 @@ FILE_KINDS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "ima
 def file_kinds(types) -> str:
     """Content types as people name the kinds of file ('image/jpeg, application/pdf' -> 'JPEG、PDF')."""
     items = types.split(",") if isinstance(types, str) else types
-    return "、".join(FILE_KINDS.get(t.strip(), t.strip().split("/")[-1].upper()) for t in items if t.strip())
+    separator = ", " if str(get_locale() or "zh").startswith("en") else "、"
+    return separator.join(FILE_KINDS.get(t.strip(), t.strip().split("/")[-1].upper()) for t in items if t.strip())
 
 
 def role_label(role: str | None) -> str:
@@ -103,6 +105,7 @@ def role_label(role: str | None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(local, "local")
     app.add_template_filter(filesize, "filesize")
+    app.add_template_filter(file_kinds, "file_kinds")
     app.add_template_filter(role_label, "role")
     app.add_template_global(due_state)
     app.add_template_global(is_phone)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 LOCALES = ("zh", "en")
 
@@ -24,8 +25,11 @@ def lang_url(code: str) -> str:
     """This page again, in language ``code``."""
     if request.endpoint is None:
         return "?lang=" + code
-    args = {**request.args.to_dict(), "lang": code}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    args = {**request.args.to_dict(), **(request.view_args or {}), "lang": code}  # a route's own argument wins
+    try:
+        return url_for(request.endpoint, **args)
+    except (BuildError, ValueError):  # a value the route cannot take (an error page about it, say)
+        return "?lang=" + code
 
 
 def init_app(app: Flask) -> None:

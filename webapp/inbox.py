@@ -81,8 +81,9 @@ def index():
     process_keys, tasks = facets(session, user)
     names = dict(session.execute(select(Process.key, Process.name)).all())  # a short table
     summaries = {case.id: summary_text(session, case) for case in cases.values()}
-    escalated = set(session.scalars(select(AuditEvent.instance_id).where(
-        AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED).distinct())) if ids else set()
+    # (case, step) pairs that missed a deadline: the mark agrees with the *escalated* filter (this very step)
+    escalated = {tuple(r) for r in session.execute(select(AuditEvent.instance_id, AuditEvent.task_name).where(
+        AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED).distinct())} if ids else set()
     notices = open_notices(session, user, now - NOTICE_DAYS)
     assignees = {row.assignee for row in page.rows if row.assignee}
     holders = dict(session.execute(select(User.username, User.display_name)

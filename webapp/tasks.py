@@ -14,6 +14,7 @@ from engine import (
     FormInvalid,
     HumanTask,
     Instance,
+    InstanceStatus,
     NotAllowed,
     NotFound,
     Property,
@@ -23,6 +24,7 @@ from engine import (
     claim,
     complete_task,
     decision_outputs,
+    excluded_from,
     holders,
     reassign,
     release,
@@ -30,7 +32,7 @@ from engine import (
     version_info,
 )
 
-from . import formrender
+from . import formrender, stale
 from .access import case_or_404, may_work, me, my_lanes, my_next_task, safe_next, supervises, task_or_404
 from .db import get_session
 from .display import role_label
@@ -55,7 +57,8 @@ def _prefill(task: HumanTask) -> dict:
 def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None,
             prefilled=None):
     session = get_session()
-    candidates = holders(session, task.property_id, task.lane) if supervises(task.property_id) else []
+    candidates = [u for u in holders(session, task.property_id, task.lane) if not excluded_from(task, u.username)
+                  ] if supervises(task.property_id) else []  # the case names who may not handle it
     version = version_info(session, instance.version_id)
     case_brief = brief(session, instance, task.task_name)
     files = attachments_of(session, instance.id)
@@ -81,6 +84,7 @@ def _render(task: HumanTask, instance: Instance, schema, values=None, errors=Non
                                                     pickers=pickers),
                            form_errors=(errors or {}).get(""),
                            may_work=may_work(task), supervisor=supervises(task.property_id),
+                           excluded=excluded_from(task, me().username),
                            candidates=candidates, prefilled=prefilled), status
 
 
@@ -105,6 +109,8 @@ def _report_figures(task: HumanTask, instance: Instance):
 @login_required
 def work(task_id: str):
     session = get_session()
+    if request.method == "POST" and session.get(HumanTask, task_id) is None:
+        return stale.conflict_page(task_id)  # completed, closed by a deadline or cancelled meanwhile: 409
     task = task_or_404(task_id)
     instance = case_or_404(task.instance_id)
     schema = _schema(instance, task.form)
@@ -114,8 +120,7 @@ def work(task_id: str):
     if not may_work(task):
         abort(403)
     if task.assignee and task.assignee != me().username:
-        flash(_("This task is claimed by %(name)s.", name=task.assignee), "error")
-        return redirect(url_for(".work", task_id=task_id))
+        return stale.conflict_page(task_id, stale.reassigned(task_id, task.assignee), instance)
     data = formrender.read(schema, request.form)
     if request.form.get("_add_row"):  # one more row in a table: the form again, nothing completed
         return _render(task, instance, schema, values=data, add_row=request.form["_add_row"])
@@ -129,15 +134,19 @@ def work(task_id: str):
     except FormInvalid as exc:
         discard(session, stored)
         return _render(task, instance, schema, values=data, errors=formrender.field_errors(exc), status=400)
-    except (Conflict, NotFound) as exc:
-        discard(session, stored)
-        flash(_("The task could not be completed: %(reason)s", reason=explain(exc)), "error")
-        return redirect(url_for("inbox.index"))
+    except (Conflict, NotFound):
+        discard(session, stored)  # rolled back: what the other step committed is visible now
+        return stale.conflict_page(task_id)
     except NotAllowed as exc:
         discard(session, stored)
         flash(_("You may not complete this task: %(reason)s", reason=explain(exc)), "error")
         return redirect(url_for(".work", task_id=task_id))
     session.commit()
+    if instance.status == InstanceStatus.ERROR:  # a later step of the process failed: never "closed"
+        flash(_("“%(task)s” was saved, but case %(case)s could not continue: a step of its process failed. "
+                "Operations have been alerted and will resume the case; you need not do it again.",
+                task=task.title, case=instance.case_no), "error")
+        return redirect(url_for("inbox.index"))
     flash(_("Done: %(task)s (%(case)s). Next: %(next)s", task=task.title, case=instance.case_no,
             next=instance.current_step or _("case closed")), "success")
     mine = my_next_task(instance.id)  # the same person often does the next step (confirm, classify, dispatch)
@@ -194,7 +203,8 @@ def reassign_task(task_id: str):
     if not supervises(task.property_id):
         abort(403)
     to = request.form.get("to") or None
-    if to is not None and to not in {u.username for u in holders(get_session(), task.property_id, task.lane)}:
+    if to is not None and (to not in {u.username for u in holders(get_session(), task.property_id, task.lane)}
+                           or excluded_from(task, to)):
         abort(400)
     done = (_("“%(task)s” (%(case)s) now goes to %(name)s.", task=task.title, case=task.case_no, name=_name(to))
             if to else _("“%(task)s” (%(case)s) is back with the role %(role)s.", task=task.title, case=task.case_no,

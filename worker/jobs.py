@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from rq import get_current_job
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from engine import (
@@ -102,8 +103,8 @@ def fire_timers(instance_id: int, due_at: str | None = None) -> int:
             return 0
         except Exception as exc:
             session.rollback()
-            if job is None or not job.retries_left:
-                quarantine(session, instance_id, exc)
+            if (job is None or not job.retries_left) and not isinstance(exc, OperationalError):
+                quarantine(session, instance_id, exc)  # a database that went away is left to the sweep
             raise
         _after_commit(session)
     if fired:

@@ -59,6 +59,10 @@ class TimerLoop:
                 self.sweep()
             except Exception:  # noqa: BLE001 - the loop must outlive a bad sweep (e.g. database restart)
                 log.exception("timer sweep failed")
+            except BaseException:  # SystemExit and the like: they end the loop's thread only on the main thread
+                if threading.current_thread() is threading.main_thread():
+                    raise
+                log.exception("timer sweep raised a BaseException; the timer loop goes on")
             self._stop.wait(self.interval)
 
     def start(self) -> threading.Thread:

@@ -40,3 +40,40 @@ def check_may_complete(task, user: str) -> None:
         raise NotAllowed(f"{user} may not complete '{spec.bpmn_name or spec.name}': the case names them in "
                          f"'{excluded_field(spec)}', which excludes them from this task", code="excluded",
                          user=user, title=spec.bpmn_name or spec.name)
+
+
+SUPERVISING_ROLES = ("cs_supervisor", "manager")  # who takes a task nobody of its role may do, in this order
+
+
+def hand_to_supervisor(session, instance, now) -> list[tuple[str, str]]:
+    """Give each unassigned open task of ``instance`` whose role's every holder the case excludes to a supervisor.
+
+    The supervisor is the first active holder of ``SUPERVISING_ROLES`` at the property whom the case does not
+    exclude; the handover is an ``assigned`` event with ``reason: excluded`` (the case says why). Returns
+    (task id, supervisor) pairs. A role nobody holds at all is left alone: that is a staffing gap, not impartiality.
+    """
+    from sqlalchemy import select, update
+
+    from engine.cases import history
+    from engine.org.staff import holders
+    from engine.storage.models import AuditKind, HumanTask
+
+    handed = []
+    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.assignee.is_(None),
+                                                   HumanTask.excluded_users != "")).all()
+    for row in rows:
+        excluded = {name for name in (row.excluded_users or "").split(",") if name}
+        role_holders = {u.username for u in holders(session, row.property_id, row.lane)} if row.lane else set()
+        if not role_holders or role_holders - excluded:
+            continue
+        supervisor = next((u.username for role in SUPERVISING_ROLES for u in holders(session, row.property_id, role)
+                           if u.username not in excluded), None)
+        if supervisor is None:
+            continue
+        session.execute(update(HumanTask).where(HumanTask.id == row.id, HumanTask.assignee.is_(None))
+                        .values(assignee=supervisor))
+        history.record(session, instance.id, AuditKind.ASSIGNED, at=now, task_id=row.id, task_name=row.task_name,
+                       title=row.title, data={"assignee": supervisor, "reason": "excluded",
+                                              "excluded": sorted(excluded & role_holders)})
+        handed.append((row.id, supervisor))
+    return handed

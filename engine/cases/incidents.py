@@ -23,12 +23,23 @@ class DeliveryFailed(EngineError):
     """A message could not be delivered after every attempt."""
 
 
+def step_label(task_spec) -> str:
+    """How an incident names a diagram element: its name as drawn (Chinese) and its id: ``汇总费用 (summarise)``."""
+    name, element = getattr(task_spec, "bpmn_name", None), task_spec.name
+    return f"{name} ({element})" if name and name != element else element
+
+
 def open_incident(session: Session, instance_id: int, source: str, exc: BaseException, *,
-                  task_id: str | None = None, task_name: str | None = None) -> Incident:
-    """Record an error on an instance; an open incident of the same source and task is counted again."""
+                  task_id: str | None = None, task_name: str | None = None, step: str | None = None) -> Incident:
+    """Record an error on an instance; an open incident of the same source and task is counted again.
+
+    ``step`` (``step_label``) puts the failing element in the message: "step 汇总费用 (summarise) failed: …".
+    """
     existing = session.scalars(select(Incident).filter_by(
         instance_id=instance_id, source=source, task_id=task_id, status=IncidentStatus.OPEN)).one_or_none()
     message = f"{type(exc).__name__}: {exc}"
+    if step:
+        message = f"step {step} failed · 步骤「{step}」出错: {message}"
     details = "".join(traceback.format_exception(exc))[-8000:]
     if existing is not None:
         existing.attempts += 1

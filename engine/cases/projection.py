@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases import impartiality
 from engine.exceptions import NotAllowed
-from engine.library.extensions import FORM_PROPERTY
+from engine.library.extensions import FORM_PROPERTY, escalates
 from engine.storage.models import HumanTask, Instance, InstanceStatus, Timer
 
 
@@ -105,6 +105,24 @@ def _excluded(task) -> str:
     return f",{','.join(sorted(names))}," if names else ""
 
 
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _missed_deadline(task) -> datetime | None:
+    """The due time of a non-interrupting deadline on ``task`` that already fired (the task stays open, overdue).
+
+    Reminders (``escalates = false``) are not deadlines: once fired they no longer set the task's due time.
+    """
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    fired = [timer_due(c) for c in parent.children if c is not task and c.has_state(TaskState.COMPLETED)
+             and isinstance(getattr(c.task_spec, "event_definition", None), TimerEventDefinition)
+             and escalates(c.task_spec)]
+    return min((d for d in fired if d is not None), default=None)
+
+
 def snapshot(workflow) -> Snapshot:
     """Read the open human tasks and waiting timers of a workflow (including its subprocesses)."""
     timers = waiting_timers(workflow)
@@ -117,8 +135,9 @@ def snapshot(workflow) -> Snapshot:
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         spec = task.task_spec
         props = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
+        due = _earliest(due_by_task.get(str(task.id)), _missed_deadline(task))
         tasks.append(TaskView(str(task.id), spec.name, _title(spec), getattr(spec, "lane", None),
-                              props.get(FORM_PROPERTY), due_by_task.get(str(task.id)), _excluded(task)))
+                              props.get(FORM_PROPERTY), due, _excluded(task)))
     return Snapshot(workflow.is_completed(), tasks, timers)
 
 

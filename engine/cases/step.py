@@ -33,7 +33,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from sqlalchemy.orm import Session
 
-from engine.cases import history, incidents, linked, overdue_on_arrival, projection, workflows
+from engine.cases import history, impartiality, incidents, linked, overdue_on_arrival, projection, workflows
 from engine.library import specs
 from engine.library.extensions import escalates
 from engine.library.forms import validate_form
@@ -43,6 +43,7 @@ from engine.org.parameters import parameters_for
 from engine.org.properties import get_property
 from engine.scripting import requests
 from engine.scripting.environment import script_engine_for
+from engine.storage.database import settings_of
 from engine.storage.models import AuditKind, Instance, InstanceStatus, TimerFiring
 from engine.storage.models._types import utcnow
 
@@ -106,7 +107,8 @@ class Step:
             failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
             instance.status = InstanceStatus.ERROR
             incidents.open_incident(session, instance.id, "task", exc, task_id=str(failed.id) if failed else None,
-                                    task_name=failed.task_spec.name if failed else None)
+                                    task_name=failed.task_spec.name if failed else None,
+                                    step=incidents.step_label(failed.task_spec) if failed else None)
         for notice in requests.take_notices():
             history.record(session, instance.id, AuditKind.NOTIFIED, at=now, data=notice)
         after = projection.snapshot(workflow)
@@ -125,6 +127,8 @@ class Step:
         version_id, rows = self._move or (None, None)
         workflows.save(self.session, self.instance, self.workflow, self.now, new=self.new, snap=self.snapshot,
                        version_id=version_id, rows=rows)
+        if self.snapshot is not None and any(t.excluded for t in self.snapshot.tasks):
+            impartiality.hand_to_supervisor(self.session, self.instance, self.now)  # all of a role excluded
         if was != InstanceStatus.COMPLETED and self.instance.status == InstanceStatus.COMPLETED:
             history.record(self.session, self.instance.id, AuditKind.COMPLETED, at=self.now)
 
@@ -144,7 +148,7 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
     if start_form:
         validate_form(version.files.get(start_form), data)
     spec, subprocess_specs = specs.specs_for(version)
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine_for(prop))
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine_for(prop, settings_of(session)))
     instance = Instance(case_no=uuid.uuid4().hex[:40], property_id=prop.id, process_id=version.process_id,
                         version_id=version.id, status=InstanceStatus.RUNNING, state="{}", started_by=user,
                         created_at=now, updated_at=now, summary={})

@@ -28,6 +28,7 @@ from engine.exceptions import Conflict, NotFound
 from engine.library import specs
 from engine.scripting.environment import script_engine_for
 from engine.storage import followups
+from engine.storage.database import settings_of
 from engine.storage.models import HumanTask, Instance
 
 # instance id -> (the state text it was saved as, the workflow)
@@ -102,7 +103,7 @@ def load_workflow(session: Session, instance: Instance):
     else:
         spec, subprocess_specs = specs.specs_for(version_of(session, instance))
         workflow = load_state(instance.state, spec, subprocess_specs)
-    workflow.script_engine = script_engine_for(prop)
+    workflow.script_engine = script_engine_for(prop, settings_of(session))
     return workflow
 
 

@@ -172,6 +172,14 @@ def lint_lanes(file: str, root) -> list[Problem]:
     return problems
 
 
+def lint_forms(file: str, root) -> list[Problem]:
+    """Every user task names a form: without one the task page has nothing to show or to validate."""
+    named = {element for element, _name in referenced_forms(root)}
+    return [Problem(file, task.get("id"), f"user task {task.get('name') or task.get('id')} names no form (add the "
+                                          f"extension property {FORM_PROPERTY})")
+            for task in root.iterfind(".//bpmn:userTask", NS) if task.get("id") not in named]
+
+
 def form_problem(name: str, files: dict[str, bytes]) -> str | None:
     """Why the form file ``name`` is unusable (missing, not JSON, not a JSON Schema), or None."""
     if name not in files:
@@ -217,7 +225,12 @@ def lint_dmn(file: str, root, dmn_ns: str) -> list[Problem]:
             if error:
                 problems.append(Problem(file, column.get("id"), f"input expression `{_snippet(text or '')}` does "
                                                                 f"not compile as (restricted) Python: {error}"))
-        for rule in table.iterfind("dmn:rule", ns):
+        rules = table.findall("dmn:rule", ns)
+        if policy != "COLLECT" and rules and not any(_catch_all(rule, ns) for rule in rules):
+            problems.append(Problem(file, table.get("id"), f"decision table with hit policy {policy} has no "
+                                    f"catch-all rule (every input entry `-`): an unmatched case would write "
+                                    f"nothing and fail later at an unrelated step; add one as the last rule"))
+        for rule in rules:
             for kind in ("inputEntry", "outputEntry"):
                 for entry in rule.iterfind(f"dmn:{kind}", ns):
                     text = (entry.findtext("dmn:text", "", ns) or "").strip()
@@ -227,6 +240,11 @@ def lint_dmn(file: str, root, dmn_ns: str) -> list[Problem]:
                         problems.append(Problem(file, rule.get("id"), f"{kind} {entry.get('id')} `{_snippet(text)}`"
                                                 f" does not compile as (restricted) Python: {error}"))
     return problems
+
+
+def _catch_all(rule, ns: dict[str, str]) -> bool:
+    return all((entry.findtext("dmn:text", "", ns) or "").strip() in ("", "-")
+               for entry in rule.iterfind("dmn:inputEntry", ns))
 
 
 def _entry_error(text: str) -> str | None:

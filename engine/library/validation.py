@@ -45,7 +45,8 @@ def validate_package(package: ProcessPackage) -> ParsedPackage:
     Checks: every .bpmn/.dmn file parses (XML, XSD, Spiff); flows and refs name existing
     elements; call activities, business rule tasks and the manifest's process_id resolve
     within the package; Python text compiles (restricted); timers quote ISO values; user
-    tasks have a lane; forms exist and are JSON Schemas; Spiff builds the specs.
+    tasks have a lane and a form; forms exist and are JSON Schemas; decision tables (but COLLECT)
+    have a catch-all rule; Spiff builds the specs.
     """
     problems: list[Problem] = []
     files = package.files
@@ -85,7 +86,7 @@ def validate_package(package: ProcessPackage) -> ParsedPackage:
         references = lint.lint_references(path, root) + _resolve(path, root, process_file, decision_file)
         blocked.update(_processes_of(root, references, bad_decisions))
         problems += references + lint.lint_python(path, root) + lint.lint_lanes(path, root)
-        problems += lint.lint_flags(path, root)
+        problems += lint.lint_flags(path, root) + lint.lint_forms(path, root)
         problems += [Problem(path, element, error) for element, name in lint.referenced_forms(root)
                      if (error := lint.form_problem(name, files))]
     problems += _other_json(package, bpmn.values())

@@ -13,8 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 from engine.caching import LockedLRU
 from engine.org.calendar import WorkCalendar, as_date, calendar_for
+from engine.scripting.bounds import Limits
 from engine.scripting.requests import notify, start_case
 from engine.scripting.sandbox import make_script_engine
+from engine.settings import Settings
 
 # (property id, timezone, days off, workdays) -> script engine; one calendar per property is kept
 _engines: LockedLRU[tuple, object] = LockedLRU(1024)
@@ -60,15 +62,17 @@ def script_helpers(calendar: WorkCalendar, now: Callable[[], datetime] | None = 
             "hours_after": hours_after, "is_working_day": is_working_day}
 
 
-def script_engine_for(prop):
-    """The (cached) restricted script engine for a ``Property``."""
-    key = (prop.id, prop.timezone, tuple(prop.extra_days_off or ()), tuple(prop.extra_workdays or ()))
+def script_engine_for(prop, settings: Settings | None = None):
+    """The (cached) restricted script engine for a ``Property``, its scripts bounded as ``settings`` say."""
+    settings = settings or Settings()
+    limits = Limits(cpu_seconds=settings.script_cpu_seconds, memory_mb=settings.script_memory_mb)
+    key = (prop.id, prop.timezone, tuple(prop.extra_days_off or ()), tuple(prop.extra_workdays or ()), limits)
     engine = _engines.get(key)
     if engine is None:
         helpers = script_helpers(calendar_for(prop))
         helpers["notify"] = notify
         helpers["start_case"] = start_case
-        engine = make_script_engine(helpers)
+        engine = make_script_engine(helpers, limits)
         _engines.discard_where(lambda k: k[0] != prop.id)  # the property's calendar changed
         _engines.put(key, engine)
     return engine

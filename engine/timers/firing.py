@@ -8,10 +8,12 @@ step, for a job enqueued at one due time.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from engine.cases import incidents, workflows
@@ -20,6 +22,30 @@ from engine.storage.models import Instance, InstanceStatus
 from engine.storage.models._types import utcnow
 
 log = logging.getLogger(__name__)
+
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+_backoff: dict[int, tuple[datetime, int]] = {}  # instance id -> (left alone until, failures in a row)
+_backoff_lock = threading.Lock()
+
+
+def _backing_off(now: datetime) -> set[int]:
+    with _backoff_lock:
+        for instance_id in [i for i, (until, _n) in _backoff.items() if until <= now - BACKOFF_MAX]:
+            del _backoff[instance_id]
+        return {i for i, (until, _n) in _backoff.items() if until > now}
+
+
+def _failed(instance_id: int, now: datetime) -> None:
+    """Leave a failing instance out of this process's sweeps for a while, twice as long each time."""
+    with _backoff_lock:
+        failures = _backoff.get(instance_id, (now, 0))[1] + 1
+        _backoff[instance_id] = (now + min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX), failures)
+
+
+def _succeeded(instance_id: int) -> None:
+    with _backoff_lock:
+        _backoff.pop(instance_id, None)
 
 
 @dataclass
@@ -61,24 +87,38 @@ def fire_due_timers(session: Session, now: datetime | None = None, *, limit: int
     re-checked under the lock, so a timer fires exactly once and an instance
     another sweeper holds is skipped. One broken instance never blocks the rest:
     its step is rolled back, an incident is recorded on it, and it leaves the
-    sweep (status ``error``) until the incident is retried.
+    sweep (status ``error``) until the incident is retried. Should even recording the
+    incident fail, the instance is left out of this process's sweeps with a growing
+    backoff (30 s, 1 min, … 1 h), so it is not first in every later sweep. A database that goes away
+    mid-sweep (``OperationalError``: a restart, a cut connection) is no fault of the case: it is
+    left for the next sweep, not quarantined.
+    (Scripts cannot stop a sweep: the sandbox turns whatever they raise into an incident.)
     """
     now = now or utcnow()
     report = SweepReport()
-    candidates = session.scalars(select(Instance.id).where(
-        Instance.status == InstanceStatus.RUNNING, Instance.next_timer_due <= now)
-        .order_by(Instance.next_timer_due).limit(limit)).all()
+    query = select(Instance.id).where(Instance.status == InstanceStatus.RUNNING, Instance.next_timer_due <= now)
+    backing_off = _backing_off(now)
+    if backing_off:
+        query = query.where(Instance.id.not_in(backing_off))
+    candidates = session.scalars(query.order_by(Instance.next_timer_due).limit(limit)).all()
     session.rollback()  # end the read transaction: each instance gets its own
     for instance_id in candidates:
         try:
             fired = fire_instance_timers(session, instance_id, now, worker=worker, skip_locked=True)
             session.commit()
+        except OperationalError:  # the database went away (a restart, a cut connection): not the case's fault
+            session.rollback()
+            log.warning("timer sweep: database unavailable at instance %s; left for the next sweep", instance_id)
+            report.skipped += 1
+            continue
         except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the sweep
             session.rollback()
             log.exception("timer sweep: instance %s failed", instance_id)
+            _failed(instance_id, now)
             quarantine(session, instance_id, exc)
             report.failed.append(instance_id)
             continue
+        _succeeded(instance_id)
         if fired is None:
             report.skipped += 1
         elif fired:
