@@ -57,3 +57,18 @@ def test_inbox_queries_never_scan_the_task_table(session, deployed, who, query):
     for sql, params in reads:
         assert full_scans(session, sql, params) == [], sql
     session.rollback()
+
+
+def test_counting_stops_beyond_the_page_asked_for(session, deployed, monkeypatch):
+    from engine.tasks import inbox as inbox_module
+
+    monkeypatch.setattr(inbox_module, "COUNT_CAP", 5)
+    hq = create_user(session, "hq", "总部", "password-hq", is_hq=True)
+    for i in range(30):
+        start_instance(session, "P001", "service_request", {"resident": f"业主{i}", "room": "1-1"}, user="fd1")
+    session.commit()
+    now = datetime.now(UTC)
+    first = inbox(session, hq, InboxQuery(view="property", per_page=10), now)
+    assert (first.total, first.capped, len(first.rows)) == (10, True, 10)  # "more than 10": counting stopped
+    last = inbox(session, hq, InboxQuery(view="property", per_page=10, page=3), now)
+    assert (last.total, last.capped, last.pages, len(last.rows)) == (30, False, 3, 10)  # counted up to the page

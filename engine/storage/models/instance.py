@@ -66,6 +66,7 @@ class HumanTask(Base):
         Index("ix_human_tasks_assignee", "assignee", "due_at"),
         # the inbox's order (no due time last): a page across every property reads the index, never sorts;
         # with excluded_users it covers counting those pages too
+        Index("ix_human_tasks_lane", "lane"),  # head office's own lane ('hq') at every property
         Index("ix_human_tasks_due_order", text("(due_at IS NULL)"), "due_at", "created_at", "excluded_users"),
     )
 
