@@ -12,9 +12,12 @@ form for its CSRF token, POST it, redirect not followed): sign-in, start a case,
 operation through the Flask test client and, for completions and starts, the engine alone
 (``complete_task``/``start_instance`` + commit), so each layer shows as a ratio.
 
+``--memory N`` instead: the embedded server alone, N completions over HTTP (1 client), the web
+process's resident memory after the first 1,000 and at the end.
+
 Bounded: a fixed number of operations per figure (``--ops``), and every server is stopped at the end.
 Usage: python bench/bench_http.py [--mode embedded|production|both] [--ops 100] [--clients 4]
-       [--big 100000] [--postgres URL] [--redis URL]
+       [--big 100000] [--postgres URL] [--redis URL] [--memory 20000]
 """
 from __future__ import annotations
 
@@ -418,6 +421,41 @@ def run(mode: str, url: str, redis_url: str | None, args, tmp: Path) -> None:
             stop(proc)
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def memory(n: int, tmp: Path) -> None:
+    """The embedded web process's memory over ``n`` completions."""
+    url = f"sqlite:///{tmp}/memory.db"
+    seed(url)
+    tasks = open_cases(url, n)
+    port = free_port()
+    env = {"DATABASE_URL": url, "PFLOW_SECRET_KEY": "bench-secret", "PFLOW_LOGIN_RATE_LIMIT": "100000 per minute"}
+    proc = start([str(BIN / "pflow-web"), "--port", str(port)], env, port, tmp / "memory.log")
+    try:
+        b = Browser(port)
+        b.sign_in("desk0")
+        samples: list[float] = []
+        marks = {}
+        for i, task_id in enumerate(tasks, 1):
+            status, page = b.request("GET", f"/tasks/{task_id}")
+            token = CSRF.search(page).group(1)
+            _timed(lambda t=task_id, k=token: b.request("POST", f"/tasks/{t}", {**REGISTER, "csrf_token": k}), samples)
+            if i in (1000, n) or i % 5000 == 0:
+                marks[i] = rss_mb(proc.pid)
+                print(f"  after {i:6d} completions: RSS {marks[i]:6.1f} MB", flush=True)
+        first, last = marks.get(1000, next(iter(marks.values()))), marks[n]
+        print(f"embedded web process over {n} completions: RSS {first:.1f} MB -> {last:.1f} MB "
+              f"({(last / first - 1) * 100:+.1f} %), completion {stats(samples)}")
+    finally:
+        stop(proc)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["embedded", "production", "both"], default="both")
@@ -427,7 +465,12 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench_wt17",
                         help="PostgreSQL URL (its public schema is dropped)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
+    parser.add_argument("--memory", type=int, default=0, help="only: RSS of the embedded server over N completions")
     args = parser.parse_args()
+    if args.memory:
+        with tempfile.TemporaryDirectory() as tmp:
+            memory(args.memory, Path(tmp))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         if args.mode in ("embedded", "both"):
             (Path(tmp) / "e").mkdir()
