@@ -65,3 +65,20 @@ def test_state_is_much_smaller_than_the_stock_serializers(specs):
     workflow.do_engine_steps()
     stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG)).serialize_json(workflow)
     assert len(dump_state(workflow)) < len(stock) / 2
+
+
+def test_task_data_keeps_its_types_through_the_fast_json(specs):
+    """Datetimes, durations, numbers beyond 64 bits and integer keys come back as the stock serializer had them."""
+    workflow = BpmnWorkflow(*specs, script_engine=make_script_engine())
+    at = datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+    values = {"resident": "张三", "at": at, "wait": timedelta(hours=4), "big": 2**70, "fee": 12.5,
+              "rooms": {"1201": [1, 2]}}
+    workflow.get_tasks(state=TaskState.READY)[0].data.update(values)
+    back = load_state(dump_state(workflow), *specs).get_tasks(state=TaskState.READY)[0].data
+    assert {k: back[k] for k in values} == values and isinstance(back["at"], datetime)
+    workflow.get_tasks(state=TaskState.READY)[0].data.update(codes={1: "一"})
+    back = load_state(dump_state(workflow), *specs).get_tasks(state=TaskState.READY)[0].data
+    assert back["codes"] == {"1": "一"}  # as the standard library stores them
+    nan_state = dump_state(workflow).replace('"fee": 12.5', '"fee": NaN')  # a state written with NaN
+    fee = load_state(nan_state, *specs).get_tasks(state=TaskState.READY)[0].data["fee"]
+    assert fee != fee

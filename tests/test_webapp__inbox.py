@@ -97,3 +97,15 @@ def test_another_propertys_task_is_not_found(session, as_user):
     assert eng.post(f"/tasks/{theirs.id}/claim").status_code == 404
     assert eng.get(f"/cases/{theirs.instance_id}").status_code == 404
     assert as_user("hq").get(f"/cases/{theirs.instance_id}").status_code == 200  # HQ sees every property
+
+
+def test_a_capped_count_says_more_than_and_pages_on(session, as_user, monkeypatch):
+    from engine import start_instance
+    from engine.tasks import inbox as inbox_module
+
+    monkeypatch.setattr(inbox_module, "COUNT_CAP", 5)
+    for i in range(30):
+        start_instance(session, "P001", "service_request", {"resident": f"业主{i}", "room": "1-1"}, user="fd1")
+    session.commit()
+    page = as_user("hq").get("/?view=property").get_data(as_text=True)
+    assert "超过 25 项待办" in page and "第 1 页 / 超过 1 页" in page and "page=2" in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from engine import User, authenticate
 
@@ -34,7 +35,8 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load(user_id: str):
-    user = get_session().get(User, int(user_id))
+    # one round trip for the user and the roles every page reads (not a second SELECT for the roles)
+    user = get_session().get(User, int(user_id), options=[joinedload(User.roles)])
     return SignedIn(user) if user is not None and user.active else None
 
 

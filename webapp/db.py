@@ -44,8 +44,12 @@ def _close(_exc):
     session = g.pop("db_session", None)
     if session is not None:
         session.rollback()
-        # what the request committed (new due times, mail) goes to the RQ workers; without Redis it is dropped
-        after_commit(session, current_app.extensions["pflow_redis"])
+        # what the request committed (new due times, mail) goes to the RQ workers; without Redis, a nearer
+        # due time wakes the in-process timer loop
+        items = after_commit(session, current_app.extensions["pflow_redis"])
+        loop = current_app.extensions.get("pflow_timer_loop")
+        if loop is not None and items.due:
+            loop.wake(min((due for due in items.due.values() if due is not None), default=None))
         session.close()
 
 

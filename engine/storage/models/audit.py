@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.storage.database import Base
@@ -37,6 +37,8 @@ class AuditEvent(Base):
     """Something that happened to an instance: who, when, what, with which data."""
 
     __tablename__ = "audit_events"
+    # the inbox's notices: the newest 'notified' events first
+    __table_args__ = (Index("ix_audit_events_kind_at", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)

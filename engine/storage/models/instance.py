@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Enum, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.storage.database import Base
@@ -66,6 +66,10 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_tasks_inbox", "property_id", "lane", "due_at"),
         Index("ix_human_tasks_assignee", "assignee", "due_at"),
+        # the inbox's order (no due time last): a page across every property reads the index, never sorts;
+        # with excluded_users it covers counting those pages too
+        Index("ix_human_tasks_lane", "lane"),  # head office's own lane ('hq') at every property
+        Index("ix_human_tasks_due_order", text("(due_at IS NULL)"), "due_at", "created_at", "excluded_users"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id

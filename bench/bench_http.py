@@ -1,0 +1,484 @@
+"""Benchmark: the running product over real HTTP, with the in-process figures of the same operations.
+
+Starts the product the two ways it runs:
+
+- **embedded**: ``pflow-web`` on a SQLite file (the README's way; the in-process timer loop on);
+- **production**: gunicorn (2 workers) on PostgreSQL with Redis and an RQ worker (``pflow-worker work``).
+
+Against each it drives, over HTTP/1.1 keep-alive connections as a browser does (sign in once, GET the
+form for its CSRF token, POST it, redirect not followed): sign-in, start a case, complete a user task
+(1 client, then N clients in threads for the per-second figure), the inbox page at about 1,000 and
+100,000 open tasks (an HQ user who sees them all), and a case page. In the same run it times the same
+operation through the Flask test client and, for completions and starts, the engine alone
+(``complete_task``/``start_instance`` + commit), so each layer shows as a ratio.
+
+``--memory N`` instead: the embedded server alone, N completions over HTTP (1 client), the web
+process's resident memory after the first 1,000 and at the end.
+
+Bounded: a fixed number of operations per figure (``--ops``), and every server is stopped at the end.
+Usage: python bench/bench_http.py [--mode embedded|production|both] [--ops 100] [--clients 4]
+       [--big 100000] [--postgres URL] [--redis URL] [--memory 20000]
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+
+from sqlalchemy import insert, select, text  # noqa: E402
+
+from engine import (  # noqa: E402
+    HumanTask,
+    Instance,
+    complete_task,
+    create_property,
+    create_user,
+    deploy,
+    load_folder,
+    make_engine,
+    make_session_factory,
+    start_instance,
+    store_version,
+    upgrade,
+)
+
+PACKAGE = ROOT / "tests" / "fixtures" / "packages" / "service_request"
+PASSWORD = "bench-password"
+REGISTER = {"urgency": "urgent", "content": "水管漏水", "items": "20\n35"}
+REGISTER_DATA = {"urgency": "urgent", "content": "水管漏水", "items": [20, 35]}
+START = {"resident": "张三", "room": "3-1201"}
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+# ---------------------------------------------------------------- data
+
+
+def seed(url: str) -> None:
+    """A fresh schema: the service_request process at P001, a front-desk user and an HQ user."""
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as s:
+        version = store_version(s, load_folder(PACKAGE)).version
+        props = [create_property(s, "P001", "翠湖花园"), create_property(s, "P002", "滨江苑")]
+        deploy(s, version, props)
+        lanes = ["front_desk", "engineering", "cs_supervisor"]
+        for i in range(8):  # one account per client: each has its own session cookie
+            create_user(s, f"desk{i}", f"前台{i}", PASSWORD, roles={"P001": lanes})
+        create_user(s, "hq", "总部", PASSWORD, is_hq=True)
+        s.commit()
+    engine.dispose()
+
+
+def open_cases(url: str, n: int) -> list[str]:
+    """Start ``n`` cases in-process; the ids of their open 'register' tasks (what completions complete)."""
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    ids = []
+    with sessions() as s:
+        for i in range(n):
+            case = start_instance(s, "P001", "service_request", {"resident": f"业主{i}", "room": "1-101"},
+                                  user="desk0")
+            s.commit()
+            ids.append(s.scalar(select(HumanTask.id).where(HumanTask.instance_id == case.id,
+                                                            HumanTask.task_name == "register")))
+    engine.dispose()
+    return ids
+
+
+def fill_inbox(url: str, total: int) -> int:
+    """Top the open tasks up to ``total`` with rows written straight into the tables (as bench_inbox does)."""
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with sessions() as s:
+        have = s.scalar(select(text("count(*)")).select_from(HumanTask)) or 0
+        first = (s.scalar(select(text("max(id)")).select_from(Instance)) or 0) + 1
+        version_id, process_id = s.execute(select(Instance.version_id, Instance.process_id).limit(1)).one()
+        props = [r[0] for r in s.execute(text("SELECT id FROM properties ORDER BY id"))]
+        now = datetime.now(UTC)
+        conn = s.connection()
+        batch_i, batch_t = [], []
+        for k in range(max(0, total - have)):
+            i = first + k
+            prop = props[k % 2]
+            created = now - timedelta(hours=k % 72)
+            case_no = f"SRB-{i:07d}"
+            summary = {"resident": f"业主{i}", "room": f"{i % 30 + 1}栋{i % 2000:04d}"}
+            batch_i.append(dict(id=i, case_no=case_no, property_id=prop, process_id=process_id,
+                                version_id=version_id, status="running", current_step="上门处理",
+                                summary=summary, state="{}", created_at=created, updated_at=created, lock_version=1))
+            batch_t.append(dict(id=str(uuid.uuid4()), instance_id=i, property_id=prop, process_key="service_request",
+                                case_no=case_no, task_name="handle", title="上门处理", lane="engineering", form=None,
+                                created_at=created, due_at=now + timedelta(minutes=(k * 37) % 14400 - 1440),
+                                assignee=None, search_text=" ".join([case_no, *summary.values()])))
+            if len(batch_i) == 5000:
+                conn.execute(insert(Instance.__table__), batch_i)
+                conn.execute(insert(HumanTask.__table__), batch_t)
+                batch_i, batch_t = [], []
+        if batch_i:
+            conn.execute(insert(Instance.__table__), batch_i)
+            conn.execute(insert(HumanTask.__table__), batch_t)
+        s.commit()
+        if engine.dialect.name == "postgresql":
+            s.execute(text("ANALYZE"))
+            s.commit()
+        count = s.scalar(select(text("count(*)")).select_from(HumanTask))
+    engine.dispose()
+    return count
+
+
+# ---------------------------------------------------------------- an HTTP client
+
+
+class Browser:
+    """One keep-alive connection with its cookies; redirects are not followed."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read().decode("utf-8", "replace")
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, data if response.status < 300 else response.headers.get("Location", "")
+
+    def form(self, path: str, values: dict) -> tuple[int, str]:
+        """GET the page for its CSRF token, POST ``values`` with it."""
+        status, page = self.request("GET", path)
+        assert status == 200, (path, status)
+        token = CSRF.search(page)
+        return self.request("POST", path, {**values, "csrf_token": token.group(1) if token else ""})
+
+    def sign_in(self, username: str) -> None:
+        status, where = self.form("/login", {"username": username, "password": PASSWORD})
+        assert status == 302, (status, where[:300])
+
+
+def _timed(fn, samples: list[float]) -> None:
+    t = time.perf_counter()
+    fn()
+    samples.append((time.perf_counter() - t) * 1000)
+
+
+def stats(samples: list[float], wall: float | None = None) -> str:
+    samples = sorted(samples)
+    p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
+    rate = len(samples) / wall if wall else 1000 / statistics.median(samples)
+    return f"median {statistics.median(samples):7.2f} ms  p95 {p95:7.2f} ms  {rate:7.1f}/s"
+
+
+# ---------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(cmd: list[str], env: dict, port: int | None, log: Path) -> subprocess.Popen:
+    out = open(log, "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+                            cwd=log.parent, start_new_session=True)
+    if port is None:
+        return proc
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"{cmd[0]} ended: {log.read_text()[-2000:]}") from None
+            time.sleep(0.1)
+    raise SystemExit(f"{cmd[0]} did not listen within 60 s: {log.read_text()[-2000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+# ---------------------------------------------------------------- the measures
+
+
+def http_figures(port: int, tasks: list[str], ops: int, clients: int) -> dict[str, list[float] | tuple]:
+    """Times each operation over HTTP; ``tasks`` are consumed (each completed once)."""
+    out: dict = {}
+    signin: list[float] = []
+    for i in range(min(ops, 20)):
+        b = Browser(port)
+        _timed(lambda b=b, i=i: b.sign_in(f"desk{i % 8}"), signin)
+    out["sign in (GET form + POST)"] = signin
+
+    b = Browser(port)
+    b.sign_in("desk0")
+    starts: list[float] = []
+    path = "/cases/new/P001/service_request"
+    for _ in range(ops):  # the form once per start, as a front desk does; only the POST is timed
+        status, page = b.request("GET", path)
+        token = CSRF.search(page).group(1)
+        t = time.perf_counter()
+        status, where = b.request("POST", path, {**START, "csrf_token": token})
+        starts.append((time.perf_counter() - t) * 1000)
+        assert status == 302, (status, where[:300])
+    out["start a case (POST)"] = starts
+
+    def complete(browser: Browser, task_id: str, samples: list[float]) -> None:
+        status, page = browser.request("GET", f"/tasks/{task_id}")
+        token = CSRF.search(page).group(1)
+        t = time.perf_counter()
+        status, where = browser.request("POST", f"/tasks/{task_id}", {**REGISTER, "csrf_token": token})
+        samples.append((time.perf_counter() - t) * 1000)
+        assert status == 302 and "/tasks/" in where, (status, where[:300])
+
+    one: list[float] = []
+    for _ in range(ops):
+        complete(b, tasks.pop(), one)
+    out["complete a task (POST), 1 client"] = one
+
+    many: list[float] = []
+    browsers = [Browser(port) for _ in range(clients)]
+    for i, browser in enumerate(browsers):
+        browser.sign_in(f"desk{i % 8}")
+    lock = threading.Lock()
+
+    def worker(browser: Browser) -> None:
+        while True:
+            with lock:
+                if not tasks or len(many) >= ops * 2:
+                    return
+                task_id = tasks.pop()
+            complete(browser, task_id, many)
+
+    threads = [threading.Thread(target=worker, args=(br,)) for br in browsers]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out[f"complete a task (POST), {clients} clients"] = (many, time.perf_counter() - t0)
+
+    case_page: list[float] = []
+    for _ in range(ops):
+        _timed(lambda: b.request("GET", "/cases/1"), case_page)
+    out["case page (GET)"] = case_page
+    return out
+
+
+def inbox_figures(port: int, ops: int) -> list[float]:
+    b = Browser(port)
+    b.sign_in("hq")
+    samples: list[float] = []
+    for _ in range(ops):
+        def get() -> None:
+            status, _page = b.request("GET", "/?view=property")
+            assert status == 200, status
+        _timed(get, samples)
+    return samples
+
+
+def inprocess_figures(url: str, tasks: list[str], ops: int) -> dict[str, list[float]]:
+    """The same operations through the Flask test client, and the engine alone."""
+    from webapp import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "LOGIN_RATE_LIMIT": "100000 per minute"})
+    client = app.test_client()
+    client.post("/login", data={"username": "desk1", "password": PASSWORD})
+    out: dict[str, list[float]] = {"start a case (POST)": [], "complete a task (POST), 1 client": [],
+                                   "case page (GET)": []}
+    # warm up as the server is warm: templates compiled, caches filled
+    client.post("/cases/new/P001/service_request", data=START)
+    client.post(f"/tasks/{tasks.pop()}", data=REGISTER)
+    client.get("/cases/1")
+    for _ in range(ops):
+        _timed(lambda: client.post("/cases/new/P001/service_request", data=START), out["start a case (POST)"])
+    for _ in range(ops):
+        task_id = tasks.pop()
+        _timed(lambda t=task_id: client.post(f"/tasks/{t}", data=REGISTER), out["complete a task (POST), 1 client"])
+    for _ in range(ops):
+        _timed(lambda: client.get("/cases/1"), out["case page (GET)"])
+    app.extensions["pflow_engine"].dispose()
+
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    eng: dict[str, list[float]] = {"start a case (POST)": [], "complete a task (POST), 1 client": []}
+    with sessions() as s:
+        def start_one() -> None:
+            start_instance(s, "P001", "service_request", START, user="desk0")
+            s.commit()
+
+        for _ in range(ops):
+            _timed(start_one, eng["start a case (POST)"])
+        for _ in range(ops):
+            task_id = tasks.pop()
+
+            def complete_one(t=task_id) -> None:
+                complete_task(s, t, REGISTER_DATA, user="desk0", lanes={"front_desk"})
+                s.commit()
+            _timed(complete_one, eng["complete a task (POST), 1 client"])
+    engine.dispose()
+    return {"test client": out, "engine": eng}
+
+
+def inbox_inprocess(url: str, ops: int) -> list[float]:
+    from webapp import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "LOGIN_RATE_LIMIT": "100000 per minute"})
+    client = app.test_client()
+    client.post("/login", data={"username": "hq", "password": PASSWORD})
+    samples: list[float] = []
+    client.get("/?view=property")
+    for _ in range(ops):
+        _timed(lambda: client.get("/?view=property"), samples)
+    app.extensions["pflow_engine"].dispose()
+    return samples
+
+
+def report(title: str, figures: dict, inproc: dict) -> None:
+    print(f"\n{title}")
+    for label, value in figures.items():
+        samples, wall = value if isinstance(value, tuple) else (value, None)
+        line = f"  {label:<38} {stats(samples, wall)}"
+        med = statistics.median(samples)
+        for layer in ("test client", "engine"):
+            other = inproc.get(layer, {}).get(label)
+            if other:
+                line += f"  | {layer} {statistics.median(other):6.2f} ms (HTTP ÷ {med / statistics.median(other):4.1f})"
+        print(line, flush=True)
+
+
+def run(mode: str, url: str, redis_url: str | None, args, tmp: Path) -> None:
+    print(f"\n=== {mode}: {url.split('@')[-1]} ===", flush=True)
+    seed(url)
+    need = args.ops * 3 + args.ops * 2 + args.ops + 10
+    tasks = open_cases(url, need)
+    port = free_port()
+    env = {"DATABASE_URL": url, "PFLOW_SECRET_KEY": "bench-secret", "PFLOW_LOGIN_RATE_LIMIT": "100000 per minute",
+           "PFLOW_MIGRATE_ON_START": "false"}
+    procs = []
+    try:
+        if mode == "embedded":
+            env.pop("PFLOW_MIGRATE_ON_START")
+            procs.append(start([str(BIN / "pflow-web"), "--port", str(port)], env, port, tmp / "web.log"))
+        else:
+            env["REDIS_URL"] = redis_url
+            procs.append(start([str(BIN / "pflow-worker"), "work", "timers", "mail"], env, None, tmp / "worker.log"))
+            procs.append(start([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                                "webapp:create_app()"], env, port, tmp / "gunicorn.log"))
+        web_tasks = tasks[: args.ops * 3 + 5]
+        inproc_tasks = tasks[args.ops * 3 + 5:]
+        figures = http_figures(port, web_tasks, args.ops, args.clients)
+        inproc = inprocess_figures(url, inproc_tasks, args.ops)
+        report(f"{mode}: HTTP, with the in-process figures of the same operation", figures, inproc)
+        for total in (1000, args.big):
+            if not total:
+                continue
+            count = fill_inbox(url, total)
+            http_inbox = inbox_figures(port, args.ops)
+            inproc_inbox = {"test client": {"inbox page (GET)": inbox_inprocess(url, args.ops)}}
+            report(f"{mode}: inbox page, {count} open tasks, all visible (HQ, ?view=property)",
+                   {"inbox page (GET)": http_inbox}, inproc_inbox)
+    finally:
+        for proc in procs:
+            stop(proc)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def memory(n: int, tmp: Path) -> None:
+    """The embedded web process's memory over ``n`` completions."""
+    url = f"sqlite:///{tmp}/memory.db"
+    seed(url)
+    tasks = open_cases(url, n)
+    port = free_port()
+    env = {"DATABASE_URL": url, "PFLOW_SECRET_KEY": "bench-secret", "PFLOW_LOGIN_RATE_LIMIT": "100000 per minute"}
+    proc = start([str(BIN / "pflow-web"), "--port", str(port)], env, port, tmp / "memory.log")
+    try:
+        b = Browser(port)
+        b.sign_in("desk0")
+        samples: list[float] = []
+        marks = {}
+        for i, task_id in enumerate(tasks, 1):
+            status, page = b.request("GET", f"/tasks/{task_id}")
+            token = CSRF.search(page).group(1)
+            _timed(lambda t=task_id, k=token: b.request("POST", f"/tasks/{t}", {**REGISTER, "csrf_token": k}), samples)
+            if i in (1000, n) or i % 5000 == 0:
+                marks[i] = rss_mb(proc.pid)
+                print(f"  after {i:6d} completions: RSS {marks[i]:6.1f} MB", flush=True)
+        first, last = marks.get(1000, next(iter(marks.values()))), marks[n]
+        print(f"embedded web process over {n} completions: RSS {first:.1f} MB -> {last:.1f} MB "
+              f"({(last / first - 1) * 100:+.1f} %), completion {stats(samples)}")
+    finally:
+        stop(proc)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["embedded", "production", "both"], default="both")
+    parser.add_argument("--ops", type=int, default=100, help="operations per figure")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--big", type=int, default=100_000, help="open tasks for the large inbox (0: skip)")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench_wt17",
+                        help="PostgreSQL URL (its public schema is dropped)")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
+    parser.add_argument("--memory", type=int, default=0, help="only: RSS of the embedded server over N completions")
+    args = parser.parse_args()
+    if args.memory:
+        with tempfile.TemporaryDirectory() as tmp:
+            memory(args.memory, Path(tmp))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.mode in ("embedded", "both"):
+            (Path(tmp) / "e").mkdir()
+            run("embedded", f"sqlite:///{tmp}/e/bench.db", None, args, Path(tmp) / "e")
+        if args.mode in ("production", "both"):
+            (Path(tmp) / "p").mkdir()
+            run("production", args.postgres, args.redis, args, Path(tmp) / "p")
+
+
+if __name__ == "__main__":
+    main()

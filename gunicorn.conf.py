@@ -1,0 +1,10 @@
+"""gunicorn's hooks for production (gunicorn reads this file from its working directory: /app in the image,
+the checkout for scripts/run-production.sh). Addresses and process counts stay on the command line."""
+import gc
+
+
+def post_worker_init(worker):
+    """Once a worker has loaded the app: what start-up built lives as long as the process, so the garbage
+    collector need not walk it again at every full collection (as ``pflow-web`` does)."""
+    gc.collect()
+    gc.freeze()
