@@ -51,10 +51,10 @@ from engine.exceptions import (
 from engine.figures import kpis as figures_kpis
 from engine.figures import mapping as figures_mapping
 from engine.figures import queries as figures_queries
+from engine.figures import register_sheet, survey_analysis, survey_invites, survey_rounds
 from engine.figures import report as figures_report
 from engine.figures import rollup as figures_rollup
 from engine.figures import sheets as record_sheets
-from engine.figures import survey_analysis, survey_rounds
 from engine.figures.rollup import rebuild_month as rebuild_figures_month
 from engine.figures.rollup import sync as sync_figures
 from engine.library.diff import diff_files
@@ -165,7 +165,7 @@ __all__ = [
     "resident_signin", "sms_policy",
     # service figures
     "sync_figures", "rebuild_figures_month", "figures_kpis", "figures_mapping", "figures_queries", "figures_report",
-    "figures_rollup", "record_sheets", "survey_analysis", "survey_rounds",
+    "figures_rollup", "record_sheets", "register_sheet", "survey_analysis", "survey_invites", "survey_rounds",
     # storage, settings, logs
     "Settings", "make_engine", "make_session_factory", "create_schema", "upgrade", "take_followups",
     "Followups", "configure_logging", "logging_config", "utcnow",

@@ -64,7 +64,8 @@ class SmsStandIn:
 
 TEMPLATE_IDS = {"code": "100001", "complaint_received": "100002", "complaint_reply": "100003",
                 "complaint_progress": "100004", "complaint_extension": "100005", "case_closed": "100006",
-                "repair_received": "100007", "repair_progress": "100008", "notice": "100010"}
+                "repair_received": "100007", "repair_progress": "100008", "notice": "100010",
+                "survey_invite": "100011"}
 
 
 def tencent_env(url: str) -> dict[str, str]:

@@ -106,3 +106,20 @@ def test_the_front_desk_stops_and_restarts_notice_sms_for_a_residents_number(fd1
     session.expire_all()
     assert not policy.opted_out(session, "13800000000")
     session.rollback()
+
+
+def test_the_households_page_exports_the_register_as_its_record_sheet(fd1, as_user, session):
+    from openpyxl import load_workbook
+
+    households.save(session, property_code(session), households.HouseholdData(
+        "3", "1201", [{"name": "张三", "relation": "owner", "phone": "13800000000"}]))
+    session.commit()
+    page = fd1.get("/households/?property=P001")
+    assert 'href="/households/P001/export.xlsx"' in page.text and "导出 Excel" in page.text
+    export = fd1.get("/households/P001/export.xlsx")
+    assert export.status_code == 200 and export.mimetype.endswith("spreadsheetml.sheet")
+    assert "filename*=UTF-8''P001-" in export.headers["Content-Disposition"]
+    table = list(load_workbook(io.BytesIO(export.data)).worksheets[0].iter_rows(values_only=True))
+    assert table[1][:4] == ("楼栋", "房号", "业主姓名", "业主电话") and table[2][:4] == ("3", "1201", "张三", "13800000000")
+    assert fd1.get("/households/P002/export.xlsx").status_code == 404  # not fd1's property
+    assert as_user("eng1").get("/households/P001/export.xlsx").status_code == 404

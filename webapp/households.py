@@ -6,15 +6,29 @@ else gets 404 for a property that is not theirs.
 """
 from __future__ import annotations
 
-from datetime import date
+import tempfile
+from datetime import date, datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine import HouseholdData, HouseholdInvalid, NotFound, Property, household_import, households
+from engine import HouseholdData, HouseholdInvalid, NotFound, Property, household_import, households, register_sheet
 from engine import sms_policy as policy
 
 from .access import my_lanes, my_property_ids
@@ -22,6 +36,7 @@ from .db import get_session
 
 bp = Blueprint("households", __name__, url_prefix="/households")
 KEEPERS = {"front_desk", "cs_supervisor", "manager", "hq"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEMBER_ROWS = 6
 
 ERRORS = {
@@ -98,6 +113,21 @@ def index():
     return render_template("households/index.html", props=props, prop=prop, search=search,
                            rows=households.listing(db, prop.id, search, limit=200),
                            total=households.count(db, prop.id), relations=RELATIONS)
+
+
+@bp.route("/<code>/export.xlsx")
+def export(code: str):
+    """The register as 《业户信息记录表》 (XLSX), written to a temporary file as it is read."""
+    prop, db = property_or_404(code), get_session()
+    today = datetime.now(ZoneInfo(prop.timezone or "Asia/Shanghai")).date()
+    name = f"{prop.code}-{register_sheet.TITLE}-{today.isoformat()}.xlsx"
+    spool = tempfile.TemporaryFile()
+    register_sheet.write_xlsx(spool, db, prop, today)
+    db.rollback()
+    spool.seek(0)
+    response = send_file(spool, mimetype=XLSX, as_attachment=True, download_name=name)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 @bp.route("/<code>/lookup")

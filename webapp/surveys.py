@@ -10,7 +10,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine import Conflict, FormInvalid, NotAllowed, NotFound, Property, SurveyRound, survey_analysis, survey_rounds
+from engine import (
+    Conflict,
+    FormInvalid,
+    NotAllowed,
+    NotFound,
+    Property,
+    SurveyRound,
+    survey_analysis,
+    survey_invites,
+    survey_rounds,
+)
 
 from .access import me
 from .db import get_session
@@ -69,8 +79,16 @@ def open_round():
                "survey_days": _("A round stays open 1 to 90 days.")}.get(exc.code, _("The round could not be opened.")),
               "error")
         return redirect(url_for(".index")), 303
+    settings = current_app.config["SETTINGS"]
+    sent = survey_invites.send_links(session, new, settings.public_url or request.url_root)
+    handed_out = survey_analysis.analyse(session, new).handed_out
     session.commit()
-    flash(_("Survey round opened: %(n)d households.", n=survey_analysis.analyse(session, new).handed_out), "success")
+    flash(_("Survey round opened: %(n)d households, %(sent)d links sent by SMS.", n=handed_out, sent=sent.sent),
+          "success")
+    left = len(sent.no_phone) + len(sent.opted_out) + len(sent.limited)
+    if left:
+        flash(_("%(n)d households got no SMS (no mobile number, opted out or today's limit reached): "
+                "hand them their links below.", n=left), "warning")
     return redirect(url_for(".show", round_id=new.id)), 303
 
 

@@ -1,20 +1,24 @@
 """Opening a survey round at a property and taking a household's answers.
 
-Households come from the caller (the household register, when it exists) or, until then,
-from the residents the property's cases know (building/room and phone from their summaries).
-Each invitation carries a random token: the link ``/s/<token>`` is the household's only key.
+Households come from the caller or, by default, from the household register (each registered
+household once, with its phone: ``registered_households``); a property without a register
+falls back to the residents its cases know (building/room and phone from their summaries).
+Each invitation carries a random token: the link ``/s/<token>`` is the household's only key;
+``engine.figures.survey_invites`` sends each link as one SMS.
 """
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.exceptions import Conflict, FormInvalid, NotAllowed, NotFound
-from engine.storage.models import Instance, Property, SurveyInvitation, SurveyRound
+from engine.org import households as register
+from engine.storage.models import Household, Instance, Property, SurveyInvitation, SurveyRound
 from engine.storage.models._types import utcnow
 
 RATINGS = ("very_satisfied", "satisfied", "fairly_satisfied", "unsatisfied")  # 很满意 满意 较满意 不满意
@@ -38,6 +42,26 @@ def known_households(session: Session, prop: Property) -> list[tuple[str, str | 
     return sorted(found.items())
 
 
+def registered_households(session: Session, prop: Property) -> list[tuple[str, str | None]]:
+    """(building-room, phone) of every household in the property's register, by building and room.
+
+    The phone is the owner's (else the tenant's, else a family member's) mobile number; None if nobody has one."""
+    found = []
+    for household in session.scalars(select(Household).where(Household.property_id == prop.id)
+                                     .order_by(Household.building, Household.room)):
+        phones = sorted((m for m in household.members if m.phone),
+                        key=lambda m: register.RELATIONS.index(m.relation) if m.relation in register.RELATIONS else 9)
+        found.append((household.label, phones[0].phone if phones else None))
+    return found
+
+
+def households_for(session: Session, prop: Property) -> list[tuple[str, str | None]]:
+    """Whom a round invites: the household register, or the residents the cases know if there is no register."""
+    if register.count(session, prop.id):
+        return registered_households(session, prop)
+    return known_households(session, prop)
+
+
 def open_round(session: Session, prop: Property, title: str, *, by: str | None = None,
                households: Iterable[tuple[str, str | None]] | None = None,
                items: Iterable[tuple[str, str]] = DEFAULT_ITEMS, days: int = 14,
@@ -47,7 +71,7 @@ def open_round(session: Session, prop: Property, title: str, *, by: str | None =
     title = (title or "").strip()
     if not title:
         raise NotAllowed("a survey round needs a title", code="survey_title")
-    people = list(households if households is not None else known_households(session, prop))
+    people = list(households if households is not None else households_for(session, prop))
     if not people:
         raise NotAllowed(f"property '{prop.code}' has no households to survey", code="survey_no_households")
     if not 1 <= days <= 90:
@@ -109,7 +133,12 @@ def mark_sent(session: Session, invitations: Iterable[SurveyInvitation], now: da
     session.flush()
 
 
-def sms_text(prop: Property, round_: SurveyRound, inv: SurveyInvitation, base_url: str) -> str:
-    """The message that carries a household's link."""
-    return (f"【{prop.name}】尊敬的业户({inv.household}):诚邀您填写《{round_.title}》,约1分钟:"
-            f"{base_url.rstrip('/')}/s/{inv.token} 感谢您的支持!")
+def link(inv: SurveyInvitation, base_url: str) -> str:
+    """The household's own link: ``<base_url>/s/<token>``."""
+    return f"{base_url.rstrip('/')}/s/{inv.token}"
+
+
+def sms_values(prop: Property, round_: SurveyRound, inv: SurveyInvitation, base_url: str) -> dict[str, str]:
+    """The variables of the ``survey_invite`` SMS template for one household."""
+    return {"property": prop.name, "household": inv.household, "title": round_.title, "link": link(inv, base_url),
+            "closes": f"{round_.closes_at.astimezone(ZoneInfo(prop.timezone or 'Asia/Shanghai')):%-m月%-d日}"}

@@ -1,6 +1,7 @@
 """The household register from an XLSX or CSV file: every row checked first, then all saved or none.
 
-Columns, by their Chinese headings (the record sheet's) or English ones:
+Columns, by their Chinese headings (the record sheet's) or English ones, in the first row (or the
+second, under a title row as the register's export writes it):
 楼栋 building · 房号 room (or one 栋房号 column, ``3-1201``) · 业主姓名 owner · 业主电话 owner_phone ·
 租户姓名 tenant · 租户电话 tenant_phone · 入住日期 move_in (YYYY-MM-DD) · 家庭成员 members
 (``李小明 13900000001;王芳``) · 备注 notes. A room already registered is replaced by its row.
@@ -40,7 +41,7 @@ class ImportFileError(ValueError):
 
 @dataclass(frozen=True)
 class RowError:
-    row: int  # the row number as a spreadsheet shows it (headings are row 1)
+    row: int  # the row number as a spreadsheet shows it
     field: str
     code: str  # households.MESSAGES
     params: dict
@@ -57,7 +58,15 @@ class ImportReport:
         return not self.errors
 
 
-def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
+class Table(list):
+    """The rows read from a file; ``first_row``: the spreadsheet's number of the first (3 under a title row)."""
+
+    def __init__(self, rows=(), first_row: int = 2):
+        super().__init__(rows)
+        self.first_row = first_row
+
+
+def read_table(filename: str, content: bytes) -> Table:
     """The rows of an ``.xlsx`` or ``.csv`` file as dicts keyed by our column names."""
     name = filename.lower()
     if name.endswith(".xlsx"):
@@ -68,23 +77,33 @@ def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
         raise ImportFileError("not_a_table", filename)
     if not rows:
         raise ImportFileError("no_rows")
-    keys = [HEADINGS.get(str(h or "").strip().lower(), HEADINGS.get(str(h or "").strip())) for h in rows[0]]
-    if "building_room" not in keys and not {"building", "room"} <= set(keys):
+    keys, first_row = _keys(rows[0]), 2
+    if not _names_a_room(keys) and len(rows) > 1 and _names_a_room(_keys(rows[1])):
+        rows, keys, first_row = rows[1:], _keys(rows[1]), 3  # a title row above the headings (as our export)
+    if not _names_a_room(keys):
         raise ImportFileError("no_room_column")
     if len(rows) - 1 > MAX_ROWS:
         raise ImportFileError("too_many_rows", str(MAX_ROWS))
-    table = []
+    table = Table(first_row=first_row)
     for values in rows[1:]:
         record = {k: _text(v) for k, v in zip(keys, values) if k}
         table.append(record)
     return table
 
 
+def _keys(headings: list) -> list[str | None]:
+    return [HEADINGS.get(str(h or "").strip().lower(), HEADINGS.get(str(h or "").strip())) for h in headings]
+
+
+def _names_a_room(keys: list[str | None]) -> bool:
+    return "building_room" in keys or {"building", "room"} <= set(keys)
+
+
 def import_households(session: Session, prop: Property, table: list[dict[str, str]]) -> ImportReport:
     """Check every row, then save them all (or, with any error, nothing); the report names each bad row."""
     report, parsed = ImportReport(), []
     seen: dict[tuple[str, str], int] = {}
-    for number, record in enumerate(table, start=2):
+    for number, record in enumerate(table, start=getattr(table, "first_row", 2)):
         if not any(record.values()):
             continue
         row_errors: dict[str, tuple[str, dict]] = {}

@@ -25,6 +25,7 @@ from engine.storage.models import Instance, Property
 log = logging.getLogger(__name__)
 
 CASE_KINDS = {"complaint": "投诉", "repair": "报修"}
+LIMITED_KINDS = ("notified", "survey")  # the SMS a number's daily limit counts (sign-in codes have their own)
 
 
 def on_notice(session: Session, instance: Instance, prop: Property, data: dict, at: datetime) -> list[int]:
@@ -56,12 +57,12 @@ def compose(session: Session, instance: Instance, prop: Property, data: dict) ->
 
 def send(session: Session, phone: str, key: str, text: str, params: list[str], *, kind: str,
          instance_id: int | None = None, now: datetime | None = None, always: bool = False) -> int | None:
-    """Write one SMS to the outbox unless the number opted out or reached today's limit (``always``: a
-    sign-in code, which has its own limits); returns its id or None."""
+    """Write one SMS to the outbox unless the number opted out or reached today's limit (``LIMITED_KINDS``
+    count; ``always``: a sign-in code, which has its own limits); returns its id or None."""
     if not always and policy.opted_out(session, phone):
         log.info("no SMS to %s: opted out", phone, extra={"instance_id": instance_id})
         return None
-    if not always and policy.sent_today(session, phone, now, kinds=("notified",)) >= policy.daily_limit(session):
+    if not always and policy.sent_today(session, phone, now, kinds=LIMITED_KINDS) >= policy.daily_limit(session):
         log.warning("no SMS to %s: daily limit of %s reached", phone, policy.daily_limit(session),
                     extra={"instance_id": instance_id})
         return None

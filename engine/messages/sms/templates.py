@@ -40,6 +40,8 @@ TEMPLATES = {t.key: t for t in (
     Template("case_closed", "您的{case_kind} {case_no} 已处理完毕并结案,感谢您的监督。"),
     Template("repair_received", "您的报修已受理,单号 {case_no},{promise}。"),
     Template("repair_progress", "报修单 {case_no}:{progress}。"),
+    Template("survey_invite", "尊敬的{household}业户:{property}诚邀您填写《{title}》,约1分钟,"
+                              "{closes}前有效:{link} 感谢您的支持!"),
     Template("notice", "{message}"),
 )}
 
