@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import (
         admin,
+        api,
         auth,
         bulk,
         cases,
@@ -95,6 +96,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin.health_bp)
     app.register_blueprint(resident_pages.bp)  # the resident portal (/r/, ``resident``), its own sign-in
     app.register_blueprint(households.bp)  # the household register (front desk)
+    api.init_app(app)  # the JSON API (/api/v1/…), its OpenAPI document and docs page
     for owners in (library, rollout, properties, migrations):
         app.register_blueprint(owners.bp)
     if app.config["MIGRATE_ON_START"]:

@@ -34,6 +34,7 @@ class InboxQuery:
     search: str | None = None
     page: int = 1
     per_page: int = 25
+    after: tuple[datetime | None, datetime, str] | None = None  # keyset: (due_at, created_at, id) of the last row
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,21 @@ def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> Inb
         where.append(HumanTask.search_text.contains(query.search.strip(), autoescape=True))
     total = session.scalar(select(func.count()).select_from(HumanTask).where(*where)) or 0
     page = max(1, query.page)
-    rows = session.scalars(select(HumanTask).where(*where)
-                           .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
-                           .offset((page - 1) * query.per_page).limit(query.per_page)).all()
+    ordered = select(HumanTask).where(*where).order_by(HumanTask.due_at.is_(None), HumanTask.due_at,
+                                                      HumanTask.created_at, HumanTask.id)
+    if query.after is not None:  # keyset: the rows after the given one, in the same order
+        rows = session.scalars(ordered.where(_after(*query.after)).limit(query.per_page)).all()
+    else:
+        rows = session.scalars(ordered.offset((page - 1) * query.per_page).limit(query.per_page)).all()
     return InboxPage(list(rows), total, page, query.per_page)
+
+
+def _after(due: datetime | None, created: datetime, task_id: str):
+    """SQL condition: rows after (due, created, id) in the inbox's order (no due time last)."""
+    later = or_(HumanTask.created_at > created, and_(HumanTask.created_at == created, HumanTask.id > task_id))
+    if due is None:
+        return and_(HumanTask.due_at.is_(None), later)
+    return or_(HumanTask.due_at.is_(None), HumanTask.due_at > due, and_(HumanTask.due_at == due, later))
 
 
 def can_work(session: Session, user: User, task: HumanTask) -> bool:

@@ -1,0 +1,122 @@
+"""The JSON API, staff side: tokens (hashed, listed, revoked), my tasks, a task's form, claim, complete, start."""
+import logging
+
+from sqlalchemy import select
+
+from engine import ApiToken, HumanTask, start_instance
+
+
+def token_for(client, username):
+    response = client.post("/api/v1/tokens", json={"username": username, "password": "password-" + username,
+                                                   "name": "测试"})
+    assert response.status_code == 201, response.json
+    return response.json["token"]
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def open_task(session, prop="P001", resident="张三"):
+    case = start_instance(session, prop, "service_request", {"resident": resident, "room": "1-101"}, user="fd1")
+    session.commit()
+    task = session.scalars(select(HumanTask).where(HumanTask.instance_id == case.id)).one()
+    session.commit()
+    return case, task
+
+
+def test_tokens_are_hashed_listed_and_revoked_by_owner_and_admin(app, session, caplog):
+    client = app.test_client()
+    assert client.post("/api/v1/tokens", json={"username": "fd1", "password": "wrong"}).status_code == 401
+    token = token_for(client, "fd1")
+    stored = session.scalars(select(ApiToken)).all()
+    session.commit()
+    assert len(stored) == 1 and token not in stored[0].token_hash and stored[0].owner == "fd1"
+    with caplog.at_level(logging.INFO, logger="pflow.api"):
+        mine = client.get("/api/v1/tokens", headers=bearer(token))
+    assert mine.status_code == 200 and [t["owner"] for t in mine.json["items"]] == ["fd1"]
+    assert "owner=staff:fd1" in caplog.text and token not in caplog.text
+    assert "token" not in mine.json["items"][0] and "Set-Cookie" not in mine.headers
+    other = token_for(client, "eng1")
+    assert client.delete(f"/api/v1/tokens/{stored[0].id}", headers=bearer(other)).status_code == 404  # not theirs
+    assert client.get("/api/v1/admin/tokens", headers=bearer(other)).status_code == 404  # not an admin
+    assert client.delete(f"/api/v1/tokens/{stored[0].id}", headers=bearer(token)).status_code == 200
+    gone = client.get("/api/v1/tasks", headers=bearer(token))
+    assert gone.status_code == 401 and gone.json["code"] == "unauthorized" and "令牌" in gone.json["message"]
+
+
+def test_errors_are_json_in_chinese_or_english(app):
+    client = app.test_client()
+    zh = client.get("/api/v1/nothing")
+    assert zh.status_code == 404 and zh.json == {"code": "not_found", "message": "未找到。"}
+    en = client.get("/api/v1/nothing", headers={"Accept-Language": "en"})
+    assert en.json["message"] == "Not found."
+    big = client.post("/api/v1/tokens", data="x" * 300_000, content_type="application/json")
+    assert big.status_code == 413 and big.json["code"] == "too_large"
+
+
+def test_my_tasks_with_filters_and_keyset_pages(app, session):
+    for n in range(5):
+        open_task(session, resident=f"业户{n}")
+    open_task(session, prop="P002")
+    client = app.test_client()
+    token = token_for(client, "fd1")
+    first = client.get("/api/v1/tasks?limit=2", headers=bearer(token)).json
+    assert first["total"] == 5 and len(first["items"]) == 2 and first["next"]
+    seen = [t["id"] for t in first["items"]]
+    after = first["next"]
+    while after:
+        page = client.get(f"/api/v1/tasks?limit=2&after={after}", headers=bearer(token)).json
+        seen += [t["id"] for t in page["items"]]
+        after = page["next"]
+    assert len(seen) == len(set(seen)) == 5
+    found = client.get("/api/v1/tasks?q=业户3", headers=bearer(token)).json
+    assert [t["summary"]["resident"] for t in found["items"]] == ["业户3"]
+    bad = client.get("/api/v1/tasks?due=later", headers=bearer(token))
+    assert bad.status_code == 422 and "due" in bad.json["errors"]
+
+
+def test_task_form_claim_complete_with_field_errors_and_stale_versions(app, session):
+    case, task = open_task(session)
+    _other_case, other_task = open_task(session, prop="P002")
+    client = app.test_client()
+    fd, eng = token_for(client, "fd1"), token_for(client, "eng1")
+    assert client.get(f"/api/v1/tasks/{other_task.id}", headers=bearer(fd)).status_code == 404  # other property
+    got = client.get(f"/api/v1/tasks/{task.id}", headers=bearer(fd))
+    assert got.status_code == 200 and got.json["form"]["title"] == "受理登记" and got.json["may_work"]
+    etag = got.headers["ETag"]
+    assert client.post(f"/api/v1/tasks/{task.id}/claim", headers=bearer(eng)).status_code == 403  # not their role
+    bad = client.post(f"/api/v1/tasks/{task.id}/complete", headers=bearer(fd),
+                      json={"data": {"urgency": "", "content": "x", "items": []}})
+    assert bad.status_code == 422 and set(bad.json["errors"]) >= {"urgency", "content"}
+    assert bad.json["errors"]["content"] == "内容太短。"
+    assert client.post(f"/api/v1/tasks/{task.id}/claim", headers=bearer(fd)).json["assignee"] == "fd1"
+    stale = client.post(f"/api/v1/tasks/{task.id}/complete", headers={**bearer(fd), "If-Match": '"999"'},
+                        json={"data": {"urgency": "urgent", "content": "厨房漏水", "items": [50]}})
+    assert stale.status_code == 409 and stale.json["code"] == "stale"
+    done = client.post(f"/api/v1/tasks/{task.id}/complete", headers={**bearer(fd), "If-Match": etag},
+                       json={"data": {"urgency": "urgent", "content": "厨房漏水", "items": [50]}})
+    assert done.status_code == 200 and done.json["case_no"] == case.case_no
+    again = client.post(f"/api/v1/tasks/{task.id}/complete", headers=bearer(fd),
+                        json={"data": {"urgency": "urgent", "content": "厨房漏水", "items": [50]}})
+    assert again.status_code == 404  # done: no longer open
+    [nxt] = client.get("/api/v1/tasks", headers=bearer(eng)).json["items"]
+    assert nxt["task"] == "handle" and nxt["case_no"] == case.case_no
+
+
+def test_start_a_case_and_read_it(app, session):
+    client = app.test_client()
+    fd = token_for(client, "fd1")
+    entries = client.get("/api/v1/startable", headers=bearer(fd)).json["items"]
+    assert {"property": "P001", "process": "service_request"}.items() <= entries[0].items()
+    bad = client.post("/api/v1/cases", headers=bearer(fd), json={"property": "P001", "process": "service_request",
+                                                                  "data": {}})
+    assert bad.status_code == 422 and bad.json["code"] == "form_invalid"
+    assert client.post("/api/v1/cases", headers=bearer(fd), json={"property": "P002", "process": "service_request",
+                                                                   "data": {"resident": "张三", "room": "1"}}
+                       ).status_code == 404
+    started = client.post("/api/v1/cases", headers=bearer(fd), json={
+        "property": "P001", "process": "service_request", "data": {"resident": "张三", "room": "1-101"}})
+    assert started.status_code == 201 and started.json["timeline"][0]["kind"] == "started"
+    assert client.get(f"/api/v1/cases/{started.json['id']}", headers=bearer(token_for(client, "fd2"))
+                      ).status_code == 404

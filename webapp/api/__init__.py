@@ -1,0 +1,73 @@
+"""The JSON API (``/api/v1/…``) for a mini-program, an app and other systems; OpenAPI at ``/api/openapi.json``.
+
+Built on flask-smorest: each module holds one resource's blueprint, its schemas and
+Chinese descriptions with examples; the document is generated from them. Bearer
+tokens only (``auth``): no cookie is read or set, so there is nothing for CSRF to
+forge. Every API request is rate-limited per token (``API_RATE_LIMIT``), its body
+limited (``API_MAX_JSON_BYTES`` for JSON, the app's ``MAX_CONTENT_LENGTH`` for
+uploads), and logged once (``pflow.api``) with the token's owner. Errors are JSON
+(``errors``). The docs page (``/api/docs``) is Swagger UI served from ``static/``.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_smorest import Api
+
+from ..security import csrf, limiter
+from . import auth, cases, docs, resident, tasks, tokens
+from .schemas import ErrorSchema
+
+PREFIX = "/api/"
+RESOURCES = (tokens, tasks, cases, resident)
+
+
+class PflowApi(Api):
+    """flask-smorest's Api with our error shape; the app keeps its own error handlers (``webapp.errors``)."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):  # the app's handlers answer JSON under /api/ (webapp.errors)
+        pass
+
+
+api = PflowApi(spec_kwargs={"info": {"description": docs.DESCRIPTION}})
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(PREFIX)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("API_TITLE", "物业服务流程 API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_RATE_LIMIT", "120 per minute")
+    app.config.setdefault("API_MAX_JSON_BYTES", 256 * 1024)
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
+                                                        "description": "Authorization: Bearer pf_…"})
+    for module in RESOURCES:
+        csrf.exempt(module.blp)
+        limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=auth.rate_key)(module.blp)
+        api.register_blueprint(module.blp)
+    app.register_blueprint(docs.bp)
+
+    @app.before_request
+    def _api_before():
+        if not is_api_request():
+            return None
+        g.api_request = True
+        if not (request.mimetype or "").startswith("multipart/"):
+            request.max_content_length = app.config["API_MAX_JSON_BYTES"]
+        auth.authenticate()
+        return None
+
+    @app.after_request
+    def _api_after(response):
+        if g.get("api_request"):
+            response.headers["Cache-Control"] = response.headers.get("Cache-Control", "no-store")
+            response.headers.setdefault("Vary", "Authorization, Accept-Language")
+            auth.log_request(response)
+        return response

@@ -1,0 +1,176 @@
+"""Staff: what I may start, starting a case, a case's summary and timeline, comments and photos on it."""
+from __future__ import annotations
+
+from flask import abort, current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from engine import (
+    EngineError,
+    FileStore,
+    Instance,
+    add_comment,
+    attach,
+    attachments_of,
+    events_of,
+    find_startable,
+    property_ids,
+    start_instance,
+    startable,
+)
+
+from ..db import get_session
+from . import auth
+from .errors import engine_error
+from .tasks import BEARER, case_dump
+
+blp = Blueprint("api_cases", __name__, url_prefix="/api/v1", description="员工:可发起的流程、发起工单、工单详情")
+
+
+class StartableSchema(Schema):
+    property = fields.String(required=True, metadata={"description": "物业项目代码"})
+    property_name = fields.String(required=True)
+    process = fields.String(required=True)
+    process_name = fields.String(required=True)
+
+
+class StartableListSchema(Schema):
+    items = fields.List(fields.Nested(StartableSchema), required=True)
+
+
+class StartSchema(Schema):
+    property = fields.String(required=True, validate=validate.Length(1, 32), metadata={"description": "物业项目代码"})
+    process = fields.String(required=True, validate=validate.Length(1, 64), metadata={"description": "流程,如 repair"})
+    data = fields.Dict(load_default=dict, metadata={"description": "发起表单数据,须符合流程的发起表单"})
+
+
+class CaseSchema(Schema):
+    id = fields.Integer(required=True)
+    case_no = fields.String(required=True)
+    status = fields.String(required=True)
+    current_step = fields.String(allow_none=True)
+    summary = fields.Dict()
+    reported = fields.Dict()
+    reported_by = fields.String(allow_none=True)
+    instructions = fields.String(allow_none=True)
+    steps = fields.List(fields.Dict(), metadata={"description": "已办步骤,最新在前"})
+    timeline = fields.List(fields.Dict(), metadata={"description": "审计时间线:时间、类别、步骤、办理人"})
+    attachments = fields.List(fields.Dict())
+
+
+class CommentSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(1, 2000), metadata={"description": "留言内容"})
+
+
+CASE_EXAMPLE = {"id": 12, "case_no": "P001-BX-20261125-0003", "status": "running", "current_step": "维修",
+                "summary": {"room": "3栋1201"}, "reported": {"content": "厨房水管漏水"}, "reported_by": "业户 138****1111",
+                "instructions": None, "steps": [], "timeline": [{"at": "2026-11-25T08:00:00+00:00", "kind": "started",
+                                                                  "task": None, "actor": "业户 138****1111"}],
+                "attachments": []}
+
+
+@blp.get("/startable")
+@blp.doc(security=BEARER)
+@blp.response(200, StartableListSchema, example={"items": [{"property": "P001", "property_name": "阳光花园",
+                                                            "process": "repair", "process_name": "报修"}]})
+def list_startable():
+    """我可发起的流程
+
+    我在哪些物业项目可以发起哪些流程(与“新建工单”页面相同)。
+    """
+    return {"items": [{"property": s.property_code, "property_name": s.property_name, "process": s.process_key,
+                       "process_name": s.process_name} for s in startable(get_session(), auth.staff())]}
+
+
+def case_or_404(case_id: int) -> Instance:
+    session = get_session()
+    instance = session.get(Instance, case_id)
+    if instance is None or instance.property_id not in property_ids(session, auth.staff()):
+        abort(404)
+    return instance
+
+
+def full_case(instance: Instance) -> dict:
+    session = get_session()
+    return {**case_dump(instance),
+            "timeline": [{"at": e.at.isoformat(), "kind": e.kind.value, "task": e.task_name, "actor": e.actor}
+                         for e in events_of(session, instance.id)],
+            "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type,
+                             "uploaded_by": a.uploaded_by} for a in attachments_of(session, instance.id)]}
+
+
+@blp.post("/cases")
+@blp.doc(security=BEARER)
+@blp.arguments(StartSchema, example={"property": "P001", "process": "repair",
+                                     "data": {"room": "3栋1201", "content": "厨房水管漏水"}})
+@blp.response(201, CaseSchema, example=CASE_EXAMPLE)
+def start(body):
+    """发起工单
+
+    以我的身份发起一个流程;发起表单按 JSON Schema 逐字段校验(422)。我在该物业不能发起此流程时返回 404。
+    """
+    session, user = get_session(), auth.staff()
+    if find_startable(session, user, body["property"], body["process"]) is None:
+        abort(404)
+    try:
+        instance = start_instance(session, body["property"], body["process"], body["data"], user=user.username)
+    except EngineError as exc:
+        session.rollback()
+        return engine_error(exc)
+    session.commit()
+    return full_case(instance)
+
+
+@blp.get("/cases/<int:case_id>")
+@blp.doc(security=BEARER)
+@blp.response(200, CaseSchema, example=CASE_EXAMPLE)
+def get_case(case_id: int):
+    """工单详情
+
+    概况、已办步骤、审计时间线和附件;其他物业的工单返回 404。
+    """
+    return full_case(case_or_404(case_id))
+
+
+@blp.post("/cases/<int:case_id>/comments")
+@blp.doc(security=BEARER)
+@blp.arguments(CommentSchema, example={"text": "已联系业户,明早上门"})
+@blp.response(201, CaseSchema, example=CASE_EXAMPLE)
+def comment(body, case_id: int):
+    """在工单上留言"""
+    session, user = get_session(), auth.staff()
+    instance = case_or_404(case_id)
+    try:
+        add_comment(session, instance.id, body["text"], user=user.username)
+    except EngineError as exc:
+        session.rollback()
+        return engine_error(exc)
+    session.commit()
+    return full_case(instance)
+
+
+class PhotoForm(Schema):
+    photo = fields.Raw(required=True, metadata={"type": "string", "format": "binary", "description": "照片或 PDF"})
+
+
+@blp.post("/cases/<int:case_id>/attachments")
+@blp.doc(security=BEARER)
+@blp.arguments(PhotoForm, location="files")
+@blp.response(201, CaseSchema, example=CASE_EXAMPLE)
+def upload(files, case_id: int):
+    """给工单添加照片或 PDF
+
+    multipart/form-data,字段 photo;类型和大小与页面相同的限制(400 说明原因)。
+    """
+    session, user = get_session(), auth.staff()
+    instance = case_or_404(case_id)
+    upload = files["photo"]
+    try:
+        attach(session, FileStore(current_app.config["ATTACHMENT_DIR"]), instance.id, upload.filename or "photo",
+               upload.read(), user=user.username, allowed_types=current_app.config["ATTACHMENT_TYPES"],
+               max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"])
+    except EngineError as exc:
+        session.rollback()
+        return engine_error(exc)
+    session.commit()
+    return full_case(instance)
