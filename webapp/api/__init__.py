@@ -14,7 +14,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from ..security import csrf, limiter
-from . import auth, cases, docs, resident, tasks, tokens
+from . import auth, cases, docs, errors, resident, tasks, tokens
 from .schemas import ErrorSchema
 
 PREFIX = "/api/"
@@ -61,6 +61,10 @@ def init_app(app: Flask) -> None:
         g.api_request = True
         if not (request.mimetype or "").startswith("multipart/"):
             request.max_content_length = app.config["API_MAX_JSON_BYTES"]
+            if b"\\u0000" in request.get_data() or b"\x00" in request.get_data():  # no text column takes NUL
+                return errors.error(400, "nul_character")
+        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+            return errors.error(400, "nul_character")
         auth.authenticate()
         return None
 

@@ -121,7 +121,7 @@ def start(body):
     return full_case(instance)
 
 
-@blp.get("/cases/<int:case_id>")
+@blp.get("/cases/<int(max=2147483647):case_id>")
 @blp.doc(security=BEARER)
 @blp.response(200, CaseSchema, example=CASE_EXAMPLE)
 def get_case(case_id: int):
@@ -132,7 +132,7 @@ def get_case(case_id: int):
     return full_case(case_or_404(case_id))
 
 
-@blp.post("/cases/<int:case_id>/comments")
+@blp.post("/cases/<int(max=2147483647):case_id>/comments")
 @blp.doc(security=BEARER)
 @blp.arguments(CommentSchema, example={"text": "已联系业户,明早上门"})
 @blp.response(201, CaseSchema, example=CASE_EXAMPLE)
@@ -153,7 +153,7 @@ class PhotoForm(Schema):
     photo = fields.Raw(required=True, metadata={"type": "string", "format": "binary", "description": "照片或 PDF"})
 
 
-@blp.post("/cases/<int:case_id>/attachments")
+@blp.post("/cases/<int(max=2147483647):case_id>/attachments")
 @blp.doc(security=BEARER)
 @blp.arguments(PhotoForm, location="files")
 @blp.response(201, CaseSchema, example=CASE_EXAMPLE)
@@ -166,9 +166,9 @@ def upload(files, case_id: int):
     instance = case_or_404(case_id)
     upload = files["photo"]
     try:
-        attach(session, FileStore(current_app.config["ATTACHMENT_DIR"]), instance.id, upload.filename or "photo",
-               upload.read(), user=user.username, allowed_types=current_app.config["ATTACHMENT_TYPES"],
-               max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"])
+        attach(session, FileStore(current_app.config["ATTACHMENT_DIR"]), instance.id,
+               (upload.filename or "photo").replace("\x00", ""), upload.read(), user=user.username,
+               allowed_types=current_app.config["ATTACHMENT_TYPES"], max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"])
     except EngineError as exc:
         session.rollback()
         return engine_error(exc)

@@ -76,7 +76,7 @@ class HomeSchema(Schema):
 class ReportSchema(Schema):
     kind = fields.String(load_default="repair", validate=validate.OneOf(portal.KINDS),
                          metadata={"description": "repair 报修 / complaint 投诉"})
-    household = fields.Integer(required=True, metadata={"description": "我的房屋 id(见 GET /me)"})
+    household = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1), metadata={"description": "我的房屋 id(见 GET /me)"})
     content = fields.String(required=True, validate=validate.Length(2, 2000), metadata={"description": "问题描述"})
     category = fields.String(load_default="other", validate=validate.OneOf(REPAIR_CATEGORIES),
                              metadata={"description": "报修类别"})
@@ -268,12 +268,13 @@ def photo(files, case_no: str):
     """
     person, upload = auth.resident(), files["photo"]
     store = FileStore(current_app.config["ATTACHMENT_DIR"])
-    return _act(case_no, lambda db, c: attach(db, store, c.id, upload.filename or "photo.jpg", upload.read(),
+    name = (upload.filename or "photo.jpg").replace("\x00", "")
+    return _act(case_no, lambda db, c: attach(db, store, c.id, name, upload.read(),
                                               user=portal.actor(person), allowed_types=PHOTO_TYPES,
                                               max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"]))
 
 
-@blp.get("/me/cases/<case_no>/photos/<int:photo_id>")
+@blp.get("/me/cases/<case_no>/photos/<int(max=2147483647):photo_id>")
 @blp.doc(security=BEARER)
 @blp.response(200, description="照片文件", content_type="image/jpeg")
 def photo_file(case_no: str, photo_id: int):

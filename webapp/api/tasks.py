@@ -43,7 +43,7 @@ DUE = ("overdue", "soon", "escalated")
 class TaskQuery(Schema):
     view = fields.String(load_default="mine", validate=validate.OneOf(("mine", "team", "property")),
                          metadata={"description": "mine 我的(含本岗位未认领)/ team 本岗位全部 / property 所管物业全部"})
-    property = fields.Integer(metadata={"description": "物业项目 id"})
+    property = fields.Integer(validate=validate.Range(1, 2**31 - 1), metadata={"description": "物业项目 id"})
     process = fields.String(validate=validate.Length(1, 64), metadata={"description": "流程,如 repair"})
     task = fields.String(validate=validate.Length(1, 128), metadata={"description": "步骤名,如 repair_work"})
     due = fields.String(validate=validate.OneOf(DUE), metadata={"description": "overdue 已超时 / soon 即将到期 / "

@@ -54,7 +54,7 @@ def my_tokens():
     return {"items": [_dump(t) for t in api_tokens.tokens_of(get_session(), token.scope, token.owner)]}
 
 
-@blp.delete("/tokens/<int:token_id>")
+@blp.delete("/tokens/<int(max=2147483647):token_id>")
 @blp.doc(security=BEARER)
 @blp.response(200, TokenSchema, example={**EXAMPLE, "revoked_at": "2026-11-25T09:00:00+00:00"})
 def revoke_token(token_id: int):
@@ -78,7 +78,7 @@ def all_tokens():
     return {"items": [_dump(t) for t in api_tokens.all_tokens(get_session())]}
 
 
-@blp.delete("/admin/tokens/<int:token_id>")
+@blp.delete("/admin/tokens/<int(max=2147483647):token_id>")
 @blp.doc(security=BEARER)
 @blp.response(200, TokenSchema, example={**EXAMPLE, "revoked_at": "2026-11-25T09:00:00+00:00"})
 def admin_revoke(token_id: int):
