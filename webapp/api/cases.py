@@ -24,7 +24,7 @@ from . import auth
 from .errors import engine_error
 from .tasks import BEARER, case_dump
 
-blp = Blueprint("api_cases", __name__, url_prefix="/api/v1", description="员工:可发起的流程、发起工单、工单详情")
+blp = Blueprint("员工工单", __name__, url_prefix="/api/v1", description="员工:可发起的流程、发起工单、工单详情")
 
 
 class StartableSchema(Schema):

@@ -22,7 +22,7 @@ from ..security import limiter
 from . import auth
 from .errors import engine_error, error
 
-blp = Blueprint("api_resident", __name__, url_prefix="/api/v1", description="业户:短信验证码登录、我的事项、报修投诉、评价、签字")
+blp = Blueprint("业户", __name__, url_prefix="/api/v1", description="业户:短信验证码登录、我的事项、报修投诉、评价、签字")
 BEARER = [{"bearerAuth": []}]
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 

@@ -35,7 +35,7 @@ from ..db import get_session
 from . import auth
 from .errors import engine_error, error
 
-blp = Blueprint("api_tasks", __name__, url_prefix="/api/v1", description="员工:我的待办、表单、认领、办理")
+blp = Blueprint("员工待办", __name__, url_prefix="/api/v1", description="员工:我的待办、表单、认领、办理")
 BEARER = [{"bearerAuth": []}]
 DUE = ("overdue", "soon", "escalated")
 

@@ -11,7 +11,7 @@ from ..security import limiter
 from . import auth
 from .schemas import NewTokenSchema, StaffTokenRequest, TokenListSchema, TokenSchema
 
-blp = Blueprint("api_tokens", __name__, url_prefix="/api/v1", description="令牌:员工凭账号密码获取;本人和管理员可查看、吊销")
+blp = Blueprint("令牌", __name__, url_prefix="/api/v1", description="令牌:员工凭账号密码获取;本人和管理员可查看、吊销")
 BEARER = [{"bearerAuth": []}]
 EXAMPLE = {"id": 7, "scope": "staff", "owner": "eng1", "name": "工程部手机", "prefix": "pf_AbCdEfG",
            "created_at": "2026-11-25T08:00:00+00:00", "expires_at": "2026-12-25T08:00:00+00:00",
