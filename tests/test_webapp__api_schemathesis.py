@@ -41,3 +41,24 @@ def test_no_5xx_and_every_answer_matches_its_schema(case, app):
         who = "spare"
     case.call_and_validate(headers={"Authorization": f"Bearer {tokens[who]}"},
                            checks=[not_a_server_error, response_schema_conformance])
+
+
+def _headers(app, case) -> dict:
+    tokens = app.config["SCHEMATHESIS_TOKENS"]
+    who = "resident" if case.path.startswith(("/api/v1/me", "/api/v1/resident")) else "staff"
+    return {"Authorization": f"Bearer {tokens['spare' if case.method == 'DELETE' else who]}"}
+
+
+def test_stateful_sequences_follow_the_links_without_5xx(api_schema, app):
+    """Operations chained by the document's links (a started case is read, a reported one commented on …)."""
+
+    class Workflow(api_schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": _headers(app, case)}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance],
+                                   transport_kwargs=kwargs or None)
+
+    Workflow.run(settings=settings(max_examples=15, stateful_step_count=4, deadline=None, derandomize=True,
+                                   suppress_health_check=list(HealthCheck)))

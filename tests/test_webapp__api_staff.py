@@ -120,3 +120,18 @@ def test_start_a_case_and_read_it(app, session):
     assert started.status_code == 201 and started.json["timeline"][0]["kind"] == "started"
     assert client.get(f"/api/v1/cases/{started.json['id']}", headers=bearer(token_for(client, "fd2"))
                       ).status_code == 404
+
+
+def test_supervisors_reassign_and_field_errors_come_in_english_too(app, session):
+    _case, task = open_task(session)
+    client = app.test_client()
+    fd, sup = token_for(client, "fd1"), token_for(client, "sup1")
+    assert client.post(f"/api/v1/tasks/{task.id}/reassign", headers=bearer(fd), json={"to": None}).status_code == 403
+    wrong = client.post(f"/api/v1/tasks/{task.id}/reassign", headers=bearer(sup), json={"to": "eng1"})
+    assert wrong.status_code == 422 and "to" in wrong.json["errors"]
+    moved = client.post(f"/api/v1/tasks/{task.id}/reassign", headers=bearer(sup), json={"to": "fd1"})
+    assert moved.status_code == 200 and moved.json["assignee"] == "fd1"
+    en = client.post(f"/api/v1/tasks/{task.id}/complete", headers={**bearer(fd), "Accept-Language": "en"},
+                     json={"data": {"urgency": "urgent", "content": "x", "items": []}})
+    assert en.status_code == 422 and en.json["message"] == "Some fields are not valid."
+    assert en.json["errors"]["content"] == "Too short."

@@ -18,6 +18,15 @@ from . import auth, cases, docs, errors, resident, tasks, tokens
 from .schemas import ErrorSchema
 
 PREFIX = "/api/"
+TASK, CASE, CASE_NO = ({"task_id": "$response.body#/items/0/id"}, {"case_id": "$response.body#/id"},
+                       {"case_no": "$response.body#/case_no"})
+LINKS = {  # (path, method, status) -> {link: (operationId, parameters)}: what a response's values feed
+    ("/api/v1/tasks", "get", "200"): {"GetTask": ("getTask", TASK), "ClaimTask": ("claimTask", TASK),
+                                      "CompleteTask": ("completeTask", TASK)},
+    ("/api/v1/cases", "post", "201"): {"GetCase": ("getCase", CASE), "CommentCase": ("commentCase", CASE)},
+    ("/api/v1/me/cases", "post", "201"): {"MyCase": ("myCase", CASE_NO), "CommentMyCase": ("commentMyCase", CASE_NO),
+                                          "RateMyCase": ("rateMyCase", CASE_NO)},
+}
 RESOURCES = (tokens, tasks, cases, resident)
 
 
@@ -28,9 +37,6 @@ class PflowApi(Api):
 
     def _register_error_handlers(self):  # the app's handlers answer JSON under /api/ (webapp.errors)
         pass
-
-
-api = PflowApi(spec_kwargs={"info": {"description": docs.DESCRIPTION}})
 
 
 def is_api_request() -> bool:
@@ -45,7 +51,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("API_RATE_LIMIT", "120 per minute")
     app.config.setdefault("API_MAX_JSON_BYTES", 256 * 1024)
+    api = PflowApi(spec_kwargs={"info": {"description": docs.DESCRIPTION}})  # one per app: its own document
     api.init_app(app)
+    app.extensions["pflow_api"] = api
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                         "description": "Authorization: Bearer pf_…"})
     for module in RESOURCES:
@@ -53,6 +61,7 @@ def init_app(app: Flask) -> None:
         limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=auth.rate_key)(module.blp)
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
+    _add_links(api)
 
     @app.before_request
     def _api_before():
@@ -75,3 +84,11 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("Vary", "Authorization, Accept-Language")
             auth.log_request(response)
         return response
+
+
+def _add_links(api: Api) -> None:
+    """OpenAPI links (clients and schemathesis' stateful tests follow them) on the generated responses."""
+    paths = api.spec._paths  # apispec keeps the registered paths here; flask-smorest has no links option
+    for (path, method, status), links in LINKS.items():
+        response = paths[path][method]["responses"][status]
+        response["links"] = {name: {"operationId": op, "parameters": params} for name, (op, params) in links.items()}

@@ -122,7 +122,7 @@ def start(body):
 
 
 @blp.get("/cases/<int(max=2147483647):case_id>")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, operationId="getCase")
 @blp.response(200, CaseSchema, example=CASE_EXAMPLE)
 def get_case(case_id: int):
     """工单详情
@@ -133,7 +133,7 @@ def get_case(case_id: int):
 
 
 @blp.post("/cases/<int(max=2147483647):case_id>/comments")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, operationId="commentCase")
 @blp.arguments(CommentSchema, example={"text": "已联系业户,明早上门"})
 @blp.response(201, CaseSchema, example=CASE_EXAMPLE)
 def comment(body, case_id: int):

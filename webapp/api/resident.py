@@ -14,6 +14,7 @@ from engine import Attachment, EngineError, FileStore, add_comment, api_tokens, 
 from engine import resident_access as access
 from engine import resident_portal as portal
 from engine import resident_signin as signin
+from engine import sms_policy as policy
 
 from ..db import get_session
 from ..resident import REFUSALS
@@ -97,6 +98,10 @@ class SignoffSchema(Schema):
                               metadata={"description": "手写签名 PNG 的 base64(可带 data:image/png;base64, 前缀)"})
     accepted = fields.Boolean(load_default=True, metadata={"description": "是否已修好"})
     note = fields.String(load_default="", validate=validate.Length(0, 500), metadata={"description": "未修好时说明"})
+
+
+class SmsSchema(Schema):
+    notices = fields.Boolean(required=True, metadata={"description": "是否接收进度短信(验证码短信总会发送)"})
 
 
 class ResidentPhotoForm(Schema):
@@ -235,7 +240,7 @@ def report(body):
 
 
 @blp.get("/me/cases/<case_no>")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, operationId="myCase")
 @blp.response(200, ResidentCaseDetailSchema, example=DETAIL_EXAMPLE)
 def case(case_no: str):
     """业户:一件事项的进度和时间线
@@ -291,7 +296,7 @@ def photo_file(case_no: str, photo_id: int):
 
 
 @blp.post("/me/cases/<case_no>/comments")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, operationId="commentMyCase")
 @blp.arguments(ResidentCommentSchema, example={"text": "下午两点后家里有人"})
 @blp.response(201, ResidentCaseDetailSchema, example=DETAIL_EXAMPLE)
 def comment(body, case_no: str):
@@ -301,7 +306,7 @@ def comment(body, case_no: str):
 
 
 @blp.post("/me/cases/<case_no>/rating")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, operationId="rateMyCase")
 @blp.arguments(RatingSchema, example={"rating": "A", "comment": "师傅很专业"})
 @blp.response(200, ResidentCaseDetailSchema, example=DETAIL_EXAMPLE)
 def rate(body, case_no: str):
@@ -332,3 +337,21 @@ def signoff(body, case_no: str):
     store = FileStore(current_app.config["ATTACHMENT_DIR"])
     return _act(case_no, lambda db, c: portal.sign_off(db, store, person, c, png, body["accepted"], body["note"],
                                                        max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"]))
+
+
+@blp.post("/me/sms")
+@blp.doc(security=BEARER)
+@blp.arguments(SmsSchema, example={"notices": False})
+@blp.response(200, SmsSchema, example={"notices": False})
+def sms(body):
+    """业户:开关进度短信
+
+    停止或恢复接收事项进度短信(与门户页面相同)。
+    """
+    session, person = get_session(), auth.resident()
+    if body["notices"]:
+        policy.opt_in(session, person.phone)
+    else:
+        policy.opt_out(session, person.phone, "resident")
+    session.commit()
+    return {"notices": not policy.opted_out(session, person.phone)}

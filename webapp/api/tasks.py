@@ -22,6 +22,7 @@ from engine import (
     claim,
     complete_task,
     excluded_from,
+    holders,
     inbox,
     is_supervisor,
     lanes_by_property,
@@ -83,6 +84,11 @@ class TaskDetailSchema(TaskSchema):
 
 class CompleteSchema(Schema):
     data = fields.Dict(required=True, metadata={"description": "表单数据,须符合 form 的 JSON Schema"})
+
+
+class ReassignSchema(Schema):
+    to = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64),
+                       metadata={"description": "交给谁(员工账号);null 退回岗位"})
 
 
 class DoneSchema(Schema):
@@ -179,7 +185,7 @@ def _may_work(task: HumanTask) -> bool:
 
 
 @blp.get("/tasks/<task_id>")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, operationId="getTask")
 @blp.response(200, TaskDetailSchema, example={**TASK_EXAMPLE, "version": 3, "may_work": True,
                                               "form": {"type": "object", "properties": {}},
                                               "case": {"status": "running", "current_step": "维修"}},
@@ -205,7 +211,7 @@ def _check_version(instance: Instance) -> None:
 
 
 @blp.post("/tasks/<task_id>/claim")
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, operationId="claimTask")
 @blp.response(200, TaskSchema, example={**TASK_EXAMPLE, "assignee": "eng1"})
 def claim_task(task_id: str):
     """认领待办
@@ -248,8 +254,35 @@ def release_task(task_id: str):
     return task_dump(row, instance.summary)
 
 
+@blp.post("/tasks/<task_id>/reassign")
+@blp.doc(security=BEARER)
+@blp.arguments(ReassignSchema, example={"to": "eng1b"})
+@blp.response(200, TaskSchema, example={**TASK_EXAMPLE, "assignee": "eng1b"})
+def reassign_task(body, task_id: str):
+    """改派(主管)
+
+    主管把待办交给本岗位的另一位员工,或退回岗位(to 为 null);不是主管返回 403,
+    对方不在该岗位返回 422。
+    """
+    session, user = get_session(), auth.staff()
+    task, instance = task_or_404(task_id)
+    if not is_supervisor(user, task.property_id):
+        abort(403)
+    to = body.get("to")
+    if to is not None and to not in {u.username for u in holders(session, task.property_id, task.lane)}:
+        return error(422, "invalid", errors={"to": "此人不在该岗位" if _zh() else "Not a holder of the task's role."})
+    _check_version(instance)
+    try:
+        row = reassign(session, task.id, to, by=user.username)
+    except EngineError as exc:
+        session.rollback()
+        return engine_error(exc)
+    session.commit()
+    return task_dump(row, instance.summary)
+
+
 @blp.post("/tasks/<task_id>/complete")
-@blp.doc(security=BEARER, parameters=[{"in": "header", "name": "If-Match", "required": False,
+@blp.doc(security=BEARER, operationId="completeTask", parameters=[{"in": "header", "name": "If-Match", "required": False,
                                        "schema": {"type": "string"}, "description": "GET 返回的 ETag(工单版本)"}])
 @blp.arguments(CompleteSchema, example={"data": {"work_done": "更换角阀", "materials": "角阀 1 个"}})
 @blp.response(200, DoneSchema, example={"case_id": 12, "case_no": "P001-BX-20261125-0003", "status": "running",
