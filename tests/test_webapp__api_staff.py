@@ -135,3 +135,13 @@ def test_supervisors_reassign_and_field_errors_come_in_english_too(app, session)
                      json={"data": {"urgency": "urgent", "content": "x", "items": []}})
     assert en.status_code == 422 and en.json["message"] == "Some fields are not valid."
     assert en.json["errors"]["content"] == "Too short."
+
+
+def test_each_token_has_its_own_rate_limit(app, session):
+    client = app.test_client()
+    fd, eng = token_for(client, "fd1"), token_for(client, "eng1")
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    assert [client.get("/api/v1/tasks", headers=bearer(fd)).status_code for _ in range(4)] == [200, 200, 200, 429]
+    limited = client.get("/api/v1/tasks", headers=bearer(fd))
+    assert limited.json["code"] == "rate_limited" and limited.json["message"] == "请求过于频繁,请一分钟后再试。"
+    assert client.get("/api/v1/tasks", headers=bearer(eng)).status_code == 200  # another token: its own count

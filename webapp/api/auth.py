@@ -34,7 +34,9 @@ def authenticate() -> None:
 
 
 def rate_key() -> str:
-    """Rate limits count per token; calls without one per address."""
+    """Rate limits count per token; calls without one per address (the limiter asks before the app's hooks run)."""
+    if "api_token" not in g:
+        authenticate()
     token = g.get("api_token")
     return f"token:{token.id}" if token is not None else f"addr:{request.remote_addr or 'unknown'}"
 
