@@ -145,3 +145,18 @@ def test_each_token_has_its_own_rate_limit(app, session):
     limited = client.get("/api/v1/tasks", headers=bearer(fd))
     assert limited.json["code"] == "rate_limited" and limited.json["message"] == "请求过于频繁,请一分钟后再试。"
     assert client.get("/api/v1/tasks", headers=bearer(eng)).status_code == 200  # another token: its own count
+
+
+def test_case_search_by_key_pages_and_only_my_properties(app, session):
+    for n in range(3):
+        open_task(session, resident=f"王{n}")
+    open_task(session, prop="P002", resident="王9")
+    client = app.test_client()
+    fd = token_for(client, "fd1")
+    first = client.get("/api/v1/cases?q=王&limit=2", headers=bearer(fd)).json
+    assert len(first["items"]) == 2 and first["next"]
+    rest = client.get(f"/api/v1/cases?q=王&limit=2&after={first['next']}", headers=bearer(fd)).json
+    names = [c["summary"]["resident"] for c in first["items"] + rest["items"]]
+    assert names == ["王2", "王1", "王0"] and rest["next"] is None  # newest first, P002's not among them
+    assert client.get("/api/v1/notices", headers=bearer(fd)).json == {"items": []}
+    assert client.post("/api/v1/notices/999/dismiss", headers=bearer(fd)).status_code == 404

@@ -14,7 +14,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from ..security import csrf, limiter
-from . import auth, cases, docs, errors, resident, tasks, tokens
+from . import auth, cases, docs, errors, notices, resident, tasks, tokens
 from .schemas import ErrorSchema
 
 PREFIX = "/api/"
@@ -27,7 +27,7 @@ LINKS = {  # (path, method, status) -> {link: (operationId, parameters)}: what a
     ("/api/v1/me/cases", "post", "201"): {"MyCase": ("myCase", CASE_NO), "CommentMyCase": ("commentMyCase", CASE_NO),
                                           "RateMyCase": ("rateMyCase", CASE_NO)},
 }
-RESOURCES = (tokens, tasks, cases, resident)
+RESOURCES = (tokens, tasks, cases, notices, resident)
 
 
 class PflowApi(Api):

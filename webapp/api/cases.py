@@ -1,20 +1,29 @@
 """Staff: what I may start, starting a case, a case's summary and timeline, comments and photos on it."""
 from __future__ import annotations
 
+import base64
+import binascii
+from datetime import UTC, datetime
+
 from flask import abort, current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine import (
+    CASE_STATUSES,
+    CaseQuery,
     EngineError,
     FileStore,
     Instance,
     add_comment,
     attach,
     attachments_of,
+    decode_key,
+    encode_key,
     events_of,
     find_startable,
     property_ids,
+    search_cases,
     start_instance,
     startable,
 )
@@ -67,6 +76,70 @@ CASE_EXAMPLE = {"id": 12, "case_no": "P001-BX-20261125-0003", "status": "running
                 "instructions": None, "steps": [], "timeline": [{"at": "2026-11-25T08:00:00+00:00", "kind": "started",
                                                                   "task": None, "actor": "业户 138****1111"}],
                 "attachments": []}
+
+
+class SearchQuery(Schema):
+    q = fields.String(validate=validate.Length(1, 100), metadata={"description": "工单号、业户姓名、电话或房号(任一部分)"})
+    property = fields.Integer(validate=validate.Range(1, 2**31 - 1), metadata={"description": "物业项目 id"})
+    process = fields.String(validate=validate.Length(1, 64), metadata={"description": "流程,如 repair"})
+    status = fields.String(validate=validate.OneOf(CASE_STATUSES), metadata={"description": "工单状态"})
+    since = fields.Date(data_key="from", metadata={"description": "登记日期起(含)"})
+    until = fields.Date(data_key="to", metadata={"description": "登记日期止(含)"})
+    late = fields.String(validate=validate.OneOf(("overdue", "escalated")),
+                         metadata={"description": "overdue 有步骤已超时 / escalated 曾经超时升级"})
+    limit = fields.Integer(load_default=25, validate=validate.Range(1, 100))
+    after = fields.String(validate=validate.Length(1, 80), metadata={"description": "上一页返回的 next"})
+
+
+class CaseRowSchema(Schema):
+    id = fields.Integer(required=True)
+    case_no = fields.String(required=True)
+    property_id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    current_step = fields.String(allow_none=True)
+    summary = fields.Dict()
+    created_at = fields.DateTime(required=True)
+
+
+class CaseListSchema(Schema):
+    items = fields.List(fields.Nested(CaseRowSchema), required=True)
+    next = fields.String(allow_none=True, metadata={"description": "下一页的 after;没有下一页为 null"})
+
+
+@blp.get("/cases")
+@blp.doc(security=BEARER)
+@blp.arguments(SearchQuery, location="query")
+@blp.response(200, CaseListSchema, example={"items": [{"id": 12, "case_no": "P001-BX-20261125-0003", "property_id": 1,
+                                                       "status": "running", "current_step": "维修",
+                                                       "summary": {"room": "3栋1201"},
+                                                       "created_at": "2026-11-25T08:00:00+00:00"}], "next": None})
+def search(args):
+    """工单查询
+
+    与“工单查询”页面相同:我所在物业的工单,按登记时间从新到旧,按键分页。
+    """
+    session, user = get_session(), auth.staff()
+    query = CaseQuery(text=(args.get("q") or "").strip() or None, property_id=args.get("property"),
+                      process_key=args.get("process"), status=args.get("status"), since=args.get("since"),
+                      until=args.get("until"), overdue=args.get("late") == "overdue",
+                      escalated=args.get("late") == "escalated", after=_after(args.get("after")),
+                      limit=args["limit"])
+    page = search_cases(session, property_ids(session, user), query, datetime.now(UTC))
+    return {"items": [{"id": c.id, "case_no": c.case_no, "property_id": c.property_id, "status": c.status.value,
+                       "current_step": c.current_step, "summary": c.summary or {}, "created_at": c.created_at}
+                      for c in page.rows], "next": _next(page.next_after)}
+
+
+def _next(key) -> str | None:
+    """The page key, URL-safe as it is (no '+' of a time zone to be read as a space)."""
+    return base64.urlsafe_b64encode(encode_key(key).encode()).decode().rstrip("=") if key else None
+
+
+def _after(text: str | None):
+    try:
+        return decode_key(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()) if text else None
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None  # a malformed key: the first page, as on the search page
 
 
 @blp.get("/startable")
