@@ -10,7 +10,7 @@ uploads), and logged once (``pflow.api``) with the token's owner. Errors are JSO
 """
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_smorest import Api
 
 from ..security import csrf, limiter
@@ -58,7 +58,9 @@ def init_app(app: Flask) -> None:
                                                         "description": "Authorization: Bearer pf_…"})
     for module in RESOURCES:
         csrf.exempt(module.blp)
-        limiter.limit(lambda: app.config["API_RATE_LIMIT"], key_func=auth.rate_key)(module.blp)
+        if not getattr(module.blp, "pflow_limited", False):  # the limiter is one per process: limit a blueprint once
+            limiter.limit(_rate_limit, key_func=auth.rate_key)(module.blp)
+            module.blp.pflow_limited = True
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.bp)
     _add_links(api)
@@ -85,6 +87,10 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("Vary", "Authorization, Accept-Language")
             auth.log_request(response)
         return response
+
+
+def _rate_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
 
 
 def _add_links(api: Api) -> None:

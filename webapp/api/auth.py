@@ -38,7 +38,7 @@ def rate_key() -> str:
     if "api_token" not in g:
         authenticate()
     token = g.get("api_token")
-    return f"token:{token.id}" if token is not None else f"addr:{request.remote_addr or 'unknown'}"
+    return f"token:{token.token_hash[:24]}" if token is not None else f"addr:{request.remote_addr or 'unknown'}"
 
 
 def staff() -> User:
