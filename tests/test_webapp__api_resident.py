@@ -83,6 +83,13 @@ def _open(session, case_no, name) -> str:
     return task_id
 
 
+def _timeline_case_id(session, case_no) -> int:
+    session.expire_all()
+    case_id = session.scalars(select(Instance.id).where(Instance.case_no == case_no)).one()
+    session.rollback()
+    return case_id
+
+
 def _timeline(session, case_no):
     session.expire_all()
     instance = session.scalars(select(Instance).where(Instance.case_no == case_no)).one()
@@ -108,6 +115,9 @@ def test_a_whole_repair_through_the_api_alone_has_the_timeline_of_the_pages(app,
                          headers=bearer(resident))
     assert picture.status_code == 200 and picture.data == PHOTO
     eng = token_for(client, "eng1")
+    case_id = _timeline_case_id(session, api_case)
+    [leak] = client.get(f"/api/v1/cases/{case_id}", headers=bearer(eng)).json["attachments"]
+    assert client.get(f"/api/v1/cases/{case_id}/attachments/{leak['id']}", headers=bearer(eng)).data == PHOTO
     for name, data, _form in STEPS:
         task_id = _open(session, api_case, name)
         seen = client.get(f"/api/v1/tasks/{task_id}", headers=bearer(eng))

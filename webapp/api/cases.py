@@ -4,13 +4,15 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import UTC, datetime
+from io import BytesIO
 
-from flask import abort, current_app
+from flask import abort, current_app, send_file
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine import (
     CASE_STATUSES,
+    Attachment,
     CaseQuery,
     EngineError,
     FileStore,
@@ -247,3 +249,24 @@ def upload(files, case_id: int):
         return engine_error(exc)
     session.commit()
     return full_case(instance)
+
+
+@blp.get("/cases/<int(max=2147483647):case_id>/attachments/<int(max=2147483647):attachment_id>")
+@blp.doc(security=BEARER)
+@blp.response(200, description="附件文件(照片或 PDF)", content_type="application/octet-stream")
+def download(case_id: int, attachment_id: int):
+    """下载工单附件
+
+    工单详情 attachments 中的一个文件;其他物业的工单返回 404。
+    """
+    instance = case_or_404(case_id)
+    row = get_session().get(Attachment, attachment_id)
+    if row is None or row.instance_id != instance.id:
+        abort(404)
+    try:
+        data = FileStore(current_app.config["ATTACHMENT_DIR"]).read(row.storage_key)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(BytesIO(data), mimetype=row.content_type, as_attachment=True, download_name=row.filename)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
