@@ -160,3 +160,16 @@ def test_case_search_by_key_pages_and_only_my_properties(app, session):
     assert names == ["王2", "王1", "王0"] and rest["next"] is None  # newest first, P002's not among them
     assert client.get("/api/v1/notices", headers=bearer(fd)).json == {"items": []}
     assert client.post("/api/v1/notices/999/dismiss", headers=bearer(fd)).status_code == 404
+
+
+def test_bearer_calls_need_no_csrf_token_and_set_no_cookie(web_config, app, session):
+    from webapp import create_app
+
+    guarded = create_app({**web_config, "WTF_CSRF_ENABLED": True})
+    try:
+        client = guarded.test_client()
+        response = client.post("/api/v1/tokens", json={"username": "fd1", "password": "password-fd1"})
+        assert response.status_code == 201 and "Set-Cookie" not in response.headers
+        assert client.post("/login", data={"username": "fd1", "password": "password-fd1"}).status_code == 400  # pages
+    finally:
+        guarded.extensions["pflow_engine"].dispose()

@@ -69,7 +69,6 @@ def init_app(app: Flask) -> None:
     def _api_before():
         if not is_api_request():
             return None
-        g.api_request = True
         if not (request.mimetype or "").startswith("multipart/"):
             request.max_content_length = app.config["API_MAX_JSON_BYTES"]
             if b"\\u0000" in request.get_data() or b"\x00" in request.get_data():  # no text column takes NUL
@@ -82,7 +81,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _api_after(response):
-        if g.get("api_request"):
+        if is_api_request():  # (also a 429 from the limiter, before the hook above ran)
             response.headers["Cache-Control"] = response.headers.get("Cache-Control", "no-store")
             response.headers.setdefault("Vary", "Authorization, Accept-Language")
             auth.log_request(response)
