@@ -72,6 +72,7 @@ from engine.messages.outbox import due_ids as due_message_ids
 from engine.messages.sms import policy as sms_policy
 from engine.messages.sms.transports import LogSms, SmsError, TencentSms, sms_transport_for
 from engine.org import household_import, households
+from engine.org import tokens as api_tokens
 from engine.org.households import HouseholdData, HouseholdInvalid
 from engine.org.parameters import parameters_for, set_parameter, unset_parameter
 from engine.org.properties import create_property, get_property, set_calendar
@@ -98,6 +99,7 @@ from engine.storage.database import make_engine, make_session_factory
 from engine.storage.followups import Followups
 from engine.storage.followups import take as take_followups
 from engine.storage.models import (
+    ApiToken,
     Attachment,
     AuditEvent,
     AuditKind,
@@ -166,11 +168,13 @@ __all__ = [
     # service figures
     "sync_figures", "rebuild_figures_month", "figures_kpis", "figures_mapping", "figures_queries", "figures_report",
     "figures_rollup", "record_sheets", "register_sheet", "survey_analysis", "survey_invites", "survey_rounds",
+    # the JSON API's bearer tokens (module: issue, verify, tokens_of, all_tokens, revoke)
+    "api_tokens",
     # storage, settings, logs
     "Settings", "make_engine", "make_session_factory", "create_schema", "upgrade", "take_followups",
     "Followups", "configure_logging", "logging_config", "utcnow",
     # models (callers read them; only the services above write them)
-    "Attachment", "AuditEvent", "AuditKind", "Deployment", "HumanTask", "Incident", "IncidentStatus",
+    "ApiToken", "Attachment", "AuditEvent", "AuditKind", "Deployment", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "Household", "HouseholdCase", "HouseholdMember", "NoticeDismissal", "OutboxMessage",
     "OutboxStatus", "Process", "ProcessVersion", "Property",
     "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User", "FigureMonth",

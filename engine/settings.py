@@ -21,6 +21,7 @@ The whole list (the README's Production section explains each):
 ``SMS_DAILY_LIMIT`` notice SMS one number may get a day (default 10)
 ``SCRIPT_CPU_SECONDS`` CPU seconds one diagram script or expression may use (default 2)
 ``SCRIPT_MEMORY_MB``   memory one script may add to its process, in MB (default 256)
+``API_TOKEN_DAYS`` days a new API bearer token stays valid (default 30)
 
 Secrets (the database and SMTP passwords inside the URLs) come only from here.
 """
@@ -52,6 +53,7 @@ class Settings:
     sms_daily_limit: int = 10
     script_cpu_seconds: float = 2.0
     script_memory_mb: int = 256
+    api_token_days: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -80,6 +82,9 @@ class Settings:
         limit = get("SMS_DAILY_LIMIT") or "10"
         if not limit.isdigit():
             raise ValueError(f"SMS_DAILY_LIMIT must be a whole number, not {limit!r}")
+        token_days = get("API_TOKEN_DAYS") or "30"
+        if not token_days.isdigit() or int(token_days) < 1:
+            raise ValueError(f"API_TOKEN_DAYS must be a whole number of days, not {token_days!r}")
         templates = tuple((k.strip(), v.strip()) for k, _, v in (pair.partition("=") for pair in
                           (get("SMS_TEMPLATES") or "").split(",")) if k.strip() and v.strip())
         sms: dict[str, Any] = dict(sms_provider=(get("SMS_PROVIDER") or "").lower() or None,
@@ -91,5 +96,6 @@ class Settings:
         return cls(**sms, database_url=get("DATABASE_URL"), redis_url=get("REDIS_URL"), smtp_url=get("SMTP_URL"),
                    mail_from=get("MAIL_FROM") or cls.mail_from,
                    public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
+                   api_token_days=int(token_days),
                    sweep_interval=int(interval), log_format=log_format, log_level=(get("LOG_LEVEL") or "INFO").upper(),
                    script_cpu_seconds=script_cpu, script_memory_mb=int(memory))

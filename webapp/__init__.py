@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import (
         admin,
+        api,
         auth,
         bulk,
         cases,
@@ -104,6 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(records.bp)
     app.register_blueprint(surveys.bp)
     app.register_blueprint(surveys.public)
+    api.init_app(app)  # the JSON API (/api/v1/…), its OpenAPI document and docs page
     for owners in (library, rollout, properties, migrations):
         app.register_blueprint(owners.bp)
     if app.config["MIGRATE_ON_START"]:

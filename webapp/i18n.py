@@ -10,6 +10,8 @@ LOCALES = ("zh", "en")
 
 
 def select_locale() -> str:
+    if request.path.startswith("/api/"):  # the API keeps no session: Accept-Language decides, Chinese by default
+        return request.accept_languages.best_match(LOCALES, default="zh") or "zh"
     asked = request.args.get("lang")
     if asked in LOCALES:
         session["lang"] = asked

@@ -37,6 +37,7 @@ class InboxQuery:
     search: str | None = None
     page: int = 1
     per_page: int = 25
+    after: tuple[datetime | None, datetime, str] | None = None  # keyset: (due_at, created_at, id) of the last row
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,21 @@ def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> Inb
     cap = max(COUNT_CAP, page * query.per_page)
     counted = select(HumanTask.excluded_users).where(*where).limit(cap + 1).subquery()  # a column the index covers
     total = session.scalar(select(func.count()).select_from(counted)) or 0
-    rows = session.scalars(select(HumanTask).where(*where)
-                           .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
-                           .offset((page - 1) * query.per_page).limit(query.per_page)).all()
+    ordered = select(HumanTask).where(*where).order_by(HumanTask.due_at.is_(None), HumanTask.due_at,
+                                                      HumanTask.created_at, HumanTask.id)
+    if query.after is not None:  # keyset: the rows after the given one, in the same order
+        rows = session.scalars(ordered.where(_after(*query.after)).limit(query.per_page)).all()
+    else:
+        rows = session.scalars(ordered.offset((page - 1) * query.per_page).limit(query.per_page)).all()
     return InboxPage(list(rows), min(total, cap), page, query.per_page, capped=total > cap)
+
+
+def _after(due: datetime | None, created: datetime, task_id: str):
+    """SQL condition: rows after (due, created, id) in the inbox's order (no due time last)."""
+    later = or_(HumanTask.created_at > created, and_(HumanTask.created_at == created, HumanTask.id > task_id))
+    if due is None:
+        return and_(HumanTask.due_at.is_(None), later)
+    return or_(HumanTask.due_at.is_(None), HumanTask.due_at > due, and_(HumanTask.due_at == due, later))
 
 
 def can_work(session: Session, user: User, task: HumanTask) -> bool:

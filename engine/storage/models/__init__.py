@@ -12,9 +12,11 @@ from engine.storage.models.residents import Household, HouseholdCase, HouseholdM
 from engine.storage.models.schedule import ScheduledRun
 from engine.storage.models.sms import SmsOptOut
 from engine.storage.models.survey import SurveyInvitation, SurveyRound
+from engine.storage.models.token import ApiToken
 from engine.storage.models.user import RoleAssignment, User
 
 __all__ = [
+    "ApiToken",
     "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "NoticeDismissal", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion",
     "Property",
