@@ -37,7 +37,8 @@ class InboxQuery:
     search: str | None = None
     page: int = 1
     per_page: int = 25
-    after: tuple[datetime | None, datetime, str] | None = None  # keyset: (due_at, created_at, id) of the last row
+    after: tuple[datetime | None, datetime, int, str] | None = None  # keyset: the last row's (due_at, created_at,
+    # instance_id, id)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> Inb
     counted = select(HumanTask.excluded_users).where(*where).limit(cap + 1).subquery()  # a column the index covers
     total = session.scalar(select(func.count()).select_from(counted)) or 0
     ordered = select(HumanTask).where(*where).order_by(HumanTask.due_at.is_(None), HumanTask.due_at,
-                                                      HumanTask.created_at, HumanTask.id)
+                                                      HumanTask.created_at, HumanTask.instance_id, HumanTask.id)
     if query.after is not None:  # keyset: the rows after the given one, in the same order
         rows = session.scalars(ordered.where(_after(*query.after)).limit(query.per_page)).all()
     else:
@@ -122,9 +123,11 @@ def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> Inb
     return InboxPage(list(rows), min(total, cap), page, query.per_page, capped=total > cap)
 
 
-def _after(due: datetime | None, created: datetime, task_id: str):
-    """SQL condition: rows after (due, created, id) in the inbox's order (no due time last)."""
-    later = or_(HumanTask.created_at > created, and_(HumanTask.created_at == created, HumanTask.id > task_id))
+def _after(due: datetime | None, created: datetime, case_id: int, task_id: str):
+    """SQL condition: rows after (due, created, case, id) in the inbox's order (no due time last)."""
+    same_case = and_(HumanTask.instance_id == case_id, HumanTask.id > task_id)
+    later = or_(HumanTask.created_at > created,
+                and_(HumanTask.created_at == created, or_(HumanTask.instance_id > case_id, same_case)))
     if due is None:
         return and_(HumanTask.due_at.is_(None), later)
     return or_(HumanTask.due_at.is_(None), HumanTask.due_at > due, and_(HumanTask.due_at == due, later))

@@ -106,7 +106,8 @@ TASK_EXAMPLE = {"id": "9f1c…", "case_id": 12, "case_no": "P001-BX-20261125-000
 
 
 def _key(row: HumanTask) -> str:
-    raw = json.dumps([row.due_at.isoformat() if row.due_at else None, row.created_at.isoformat(), row.id])
+    raw = json.dumps([row.due_at.isoformat() if row.due_at else None, row.created_at.isoformat(), row.instance_id,
+                      row.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -114,8 +115,9 @@ def _after(text: str | None):
     if not text:
         return None
     try:
-        due, created, task_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        return (datetime.fromisoformat(due) if due else None, datetime.fromisoformat(created), str(task_id))
+        due, created, case_id, task_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        return (datetime.fromisoformat(due) if due else None, datetime.fromisoformat(created), int(case_id),
+                str(task_id))
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         abort(error(422, "invalid", errors={"after": "分页参数无效" if _zh() else "Not a valid page key."}))
 
