@@ -27,13 +27,14 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from engine.casesearch import CaseQuery, search_cases  # noqa: E402
-from engine.db import make_engine, make_session_factory  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
-from engine.models import Instance  # noqa: E402
-from engine.packages import load_folder  # noqa: E402
-from engine.processes import store_version  # noqa: E402
-from engine.properties import create_property, deploy  # noqa: E402
+from engine.library.package import load_folder  # noqa: E402
+from engine.library.rollout import deploy  # noqa: E402
+from engine.library.versions import store_version  # noqa: E402
+from engine.org.properties import create_property
+from engine.storage.database import make_engine, make_session_factory  # noqa: E402
+from engine.storage.models import Instance  # noqa: E402
+from engine.storage.schema import upgrade  # noqa: E402
+from engine.tasks.case_search import CaseQuery, search_cases  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 START = datetime(2024, 1, 1, tzinfo=UTC)

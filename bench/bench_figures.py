@@ -31,13 +31,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from engine.db import make_engine, make_session_factory  # noqa: E402
 from engine.figures import queries, rollup  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
-from engine.models import AuditEvent, FigureFact, FigureSync, Instance, Property  # noqa: E402
-from engine.packages import load_folder  # noqa: E402
-from engine.processes import store_version  # noqa: E402
-from engine.users import create_user  # noqa: E402
+from engine.library.package import load_folder  # noqa: E402
+from engine.library.versions import store_version  # noqa: E402
+from engine.org.staff import create_user  # noqa: E402
+from engine.storage.database import make_engine, make_session_factory  # noqa: E402
+from engine.storage.models import AuditEvent, FigureFact, FigureSync, Instance, Property  # noqa: E402
+from engine.storage.schema import upgrade  # noqa: E402
 from webapp.figures import HQ_COLUMNS  # noqa: E402
 
 MONTHS = [f"{2025 + (10 + i) // 12}-{(10 + i) % 12 + 1:02d}" for i in range(13)]  # 2025-11 .. 2026-11

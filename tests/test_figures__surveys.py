@@ -1,4 +1,4 @@
-"""Satisfaction surveys (engine.surveys): a round, one link per household, the seeds' formula, the board's figures."""
+"""Satisfaction surveys (engine.figures.survey_rounds): a round, one link per household, the seeds' formula, the board's figures."""
 from datetime import date
 
 import pytest

@@ -1,6 +1,6 @@
 """工单查询: every case at my properties, open or closed, found by number, resident, phone, room and filters.
 
-A page of ``engine.casesearch`` results, paged by key (``after``); bad filter values are
+A page of ``engine.search_cases`` results, paged by key (``after``); bad filter values are
 left out with a note, never an error page.
 """
 from __future__ import annotations

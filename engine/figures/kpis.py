@@ -50,7 +50,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("callbacks_by_manager", "count", 5.0, facts="callbacks_by"),
     Kpi("callback_list", "%", 100.0),
     Kpi("archive", "%", 100.0),
-    Kpi("survey_return", "%", 90.0),  # survey forms returned ÷ handed out (engine.surveys)
+    Kpi("survey_return", "%", 90.0),  # survey forms returned ÷ handed out (engine.figures.survey_rounds)
 )
 BY_KEY = {k.key: k for k in KPIS}
 DEFAULT_TARGETS = {k.key: k.target for k in KPIS if k.target is not None}

@@ -35,7 +35,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT id, case_no, summary FROM instances")).all()
-    for row in rows:  # existing cases: their number and summary values, as engine.instances writes them
+    for row in rows:  # existing cases: their number and summary values, as the step routine (engine.cases.step) writes them
         summary = row.summary if isinstance(row.summary, dict) else json.loads(row.summary or "{}")
         text = " ".join([row.case_no, *(str(v) for v in (summary or {}).values())])
         conn.execute(sa.text("UPDATE instances SET search_text = :t WHERE id = :i"), {"t": text, "i": row.id})
