@@ -3,7 +3,7 @@ import pytest
 from library import Case, at, clock, deploy_library, fast_validation, fire  # noqa: F401 - fixtures
 from test_processes__complaint import at_handler
 
-from engine import InboxQuery, NotAllowed, claim, create_user, inbox, notices_for
+from engine import InboxQuery, NotAllowed, claim, create_user, inbox, open_notices
 
 PEOPLE = {"eng_li": ["engineering"], "eng_wang": ["engineering"], "sup1": ["cs_supervisor"], "fd1": ["front_desk"]}
 
@@ -40,7 +40,7 @@ def test_a_missed_deadline_shows_as_escalated_and_as_a_notice_to_the_supervisor(
                                             "preventive_measures": "定期巡查",
                                             "handled_by": "王工"}, user="eng_wang")
     assert titles(session, staff["sup1"], view="property", escalated=True) == [(late.case_no, "handle_engineering")]
-    notices = [n for n in notices_for(session, staff["sup1"], at(2026, 11, 20)) if not n.message.startswith("客户反馈")]
+    notices = [n for n in open_notices(session, staff["sup1"], at(2026, 11, 20)) if not n.message.startswith("客户反馈")]
     assert {n.case_no for n in notices} == {late.case_no, on_time.case_no}
     assert all(n.to == "cs_supervisor" and "3个工作日内未解决" in n.message for n in notices)
-    assert notices_for(session, staff["eng_wang"], at(2026, 11, 20)) == []  # not addressed to engineering
+    assert open_notices(session, staff["eng_wang"], at(2026, 11, 20)) == []  # not addressed to engineering

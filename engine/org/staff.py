@@ -118,12 +118,6 @@ def property_ids(session: Session, user: User) -> set[int]:
     return {a.property_id for a in user.roles if a.role != "resident"}  # residents: engine.residents.access
 
 
-def check_username(username: str) -> str:
-    """``username`` if it is a valid sign-in name (lower-case letters, digits, _ . -), else ``NotAllowed``."""
-    if not USERNAME.match(username or ""):
-        raise NotAllowed(f"'{username}' is not a valid user name", code="bad_username", name=username or "")
-    return username
-
 
 def rename(user: User, display_name: str) -> None:
     """Set the name people see; ``NotAllowed`` if it is empty or longer than 120 characters."""

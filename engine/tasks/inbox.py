@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.org.roles import SUPERVISORS
 from engine.org.staff import lanes_by_property
-from engine.storage.models import AuditEvent, AuditKind, HumanTask, Instance, User
+from engine.storage.models import AuditEvent, AuditKind, HumanTask, User
 
 DUE_SOON = timedelta(hours=4)
 # Counting stops here (beyond the page asked for): at 100,000 open tasks an exact count costs more
@@ -148,27 +148,3 @@ def facets(session: Session, user: User) -> tuple[list[str], list[tuple[str, str
                            .where(visible_condition(session, user), not_excluded(user)).distinct()).all()
     tasks = sorted({(r.process_key, r.task_name, r.title) for r in rows})
     return sorted({t[0] for t in tasks}), tasks
-
-
-@dataclass(frozen=True)
-class Notice:
-    at: datetime
-    instance_id: int
-    case_no: str
-    to: str
-    message: str
-
-
-def notices_for(session: Session, user: User, since: datetime, limit: int = 10) -> list[Notice]:
-    """The newest notices diagrams addressed to roles ``user`` holds at the case's property (escalations, reminders)."""
-    scope = lanes_by_property(session, user)
-    conditions = [and_(Instance.property_id == prop_id, AuditEvent.data["to"].as_string().in_(sorted(lanes)))
-                  for prop_id, lanes in ((p, ls - {"resident"}) for p, ls in scope.items()) if lanes]
-    if not conditions:
-        return []
-    rows = session.execute(
-        select(AuditEvent.at, AuditEvent.instance_id, Instance.case_no, AuditEvent.data)
-        .join(Instance, Instance.id == AuditEvent.instance_id)
-        .where(AuditEvent.kind == AuditKind.NOTIFIED, AuditEvent.at >= since, or_(*conditions))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
-    return [Notice(r.at, r.instance_id, r.case_no, r.data.get("to", ""), r.data.get("message", "")) for r in rows]
