@@ -7,6 +7,7 @@ from conftest import PG_URL
 from sqlalchemy import inspect, select, text
 
 from engine import make_engine, make_session_factory, upgrade
+from engine.tasks.case_search import CaseQuery, search_cases
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -76,7 +77,7 @@ def test_a_database_of_the_first_migration_upgrades_with_its_cases(blank_engine,
     with make_session_factory(scratch)() as session, time_machine.travel(T0, tick=False):
         version = store_version(session, load_folder(packages_dir / "deadline")).version
         deploy(session, version, [create_property(session, "P001", "翠湖花园")])
-        case = start_instance(session, "P001", "deadline", {"delay_seconds": 3600, "room": "8-808"}, user="fd1")
+        case = start_instance(session, "P001", "deadline", {"delay_seconds": 3600, "room": "8栋808"}, user="fd1")
         session.commit()
         case_id, case_no = case.id, case.case_no
     upgrade(blank_engine, "0001")
@@ -92,9 +93,12 @@ def test_a_database_of_the_first_migration_upgrades_with_its_cases(blank_engine,
 
     with make_session_factory(blank_engine)() as session:
         case = session.get(Instance, case_id)
-        assert (case.case_no, case.summary, case.next_timer_due) == (case_no, {"room": "8-808"},
+        assert (case.case_no, case.summary, case.next_timer_due) == (case_no, {"room": "8栋808"},
                                                                     T0 + timedelta(hours=1))
         assert session.scalars(select(HumanTask.title).where(HumanTask.instance_id == case_id)).all() == ["上门处理"]
+        # found by its building, two characters, through the gram rows the upgrade wrote for old cases
+        found = search_cases(session, None, CaseQuery(text="8栋"), T0 + timedelta(hours=1)).rows
+        assert [c.case_no for c in found] == [case_no]
         create_user(session, "sup1", "王主管", "password1", roles={"P001": ["cs_supervisor"]},
                     email="sup1@example.com")
         session.commit()

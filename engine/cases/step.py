@@ -43,6 +43,7 @@ from engine.org.parameters import parameters_for
 from engine.org.properties import get_property
 from engine.scripting import requests
 from engine.scripting.environment import script_engine_for
+from engine.storage import search_grams
 from engine.storage.database import settings_of
 from engine.storage.models import AuditKind, Instance, InstanceStatus, TimerFiring
 from engine.storage.models._types import utcnow
@@ -164,6 +165,7 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
         summary_fields = version.manifest.get("summary_fields", [])
         instance.summary = {k: data[k] for k in summary_fields if k in data}
         instance.search_text = " ".join([instance.case_no, *(str(v) for v in instance.summary.values())])
+        search_grams.add_for(session, instance)
         history.record(session, instance.id, AuditKind.STARTED, actor=user, at=now,
                        data={"version": version.number, "data": {k: v for k, v in data.items() if k != "params"}})
         households.link_started(session, instance)  # a case about a registered room is its household's

@@ -3,7 +3,7 @@ from engine.storage.database import Base
 from engine.storage.models.audit import AuditEvent, AuditKind, Incident, IncidentStatus
 from engine.storage.models.casefile import Attachment
 from engine.storage.models.figures import FigureFact, FigureMonth, FigureSync
-from engine.storage.models.instance import HumanTask, Instance, InstanceStatus, Timer, TimerFiring
+from engine.storage.models.instance import CaseGram, HumanTask, Instance, InstanceStatus, Timer, TimerFiring
 from engine.storage.models.notice import NoticeDismissal
 from engine.storage.models.outbox import OutboxMessage, OutboxStatus
 from engine.storage.models.process import Deployment, Process, ProcessVersion
@@ -16,7 +16,7 @@ from engine.storage.models.token import ApiToken
 from engine.storage.models.user import RoleAssignment, User
 
 __all__ = [
-    "ApiToken",
+    "ApiToken", "CaseGram",
     "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "NoticeDismissal", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion",
     "Property",

@@ -90,6 +90,24 @@ class HumanTask(Base):
     excluded_users: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
+class CaseGram(Base):
+    """Index rows for finding a case by one or two characters of its summary (a surname, 王伟, 3栋).
+
+    Trigram indexes need three characters; these rows, one per short piece of each summary value,
+    let a short search walk its matches newest first by index (``engine.tasks.case_search``).
+    Written once when the case starts (``engine.storage.search_grams``), as its summary is.
+    """
+
+    __tablename__ = "case_grams"
+    __table_args__ = (Index("ix_case_grams_everywhere", "gram", "created_at", "instance_id"),
+                      Index("ix_case_grams_instance", "instance_id"))
+
+    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True)
+
+
 class Timer(Base):
     """Projection: a timer event waiting in an instance, with its due time."""
 
