@@ -4,12 +4,11 @@ import signal
 import subprocess
 import urllib.request
 
-from conftest import ROOT
-
-PORT = 5142
+from conftest import ROOT, free_port
 
 
 def test_run_script_serves_the_login_page(tmp_path):
+    PORT = free_port()  # noqa: N806  (a port of the test range, so that suites side by side never collide)
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "PORT": str(PORT),
            "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
