@@ -52,6 +52,11 @@ ENDLESS = {
     "x = [1]\nx *= 10**9": "items",
     "x = 'a'.ljust(10**10)": "characters",
     "x = 'aaaa'.replace('a', 'a' * 5000000)": "characters",
+    "x = f\"{'':>3000000000}\"": "3,000,000,000 characters",
+    "n = 3000000000\nx = f'{1:0{n}d}'": "3,000,000,000 characters",
+    "x = '%3000000000d' % 1": "3,000,000,000 characters",
+    "x = '%*d' % (3000000000, 1)": "3,000,000,000 characters",
+    "x = '%s'\nx %= '1'\nx = b'%3000000000d' % (1,)": "3,000,000,000 characters",
     "big = []\nwhile True:\n    big.append('x' * 1000)": "memory",
 }
 
@@ -119,6 +124,9 @@ def test_ordinary_scripts_keep_working_under_the_guards(env):
     assert (context["total"], context["line"], context["squares"]) == (12, "-" * 20, [1, 4, 9])
     assert context["names"] == ["a", "a", "a", "b"] and context["label"] == "3-1201 12"
     assert (context["x"], context["d"], context["wide"]) == (5, 42, "3-1201    ")
+    env.execute("fmt = 'PT%dH'\na = 'PT%dH' % 24\nb = fmt % 48\nc = '%-6s|%*d' % (room, 4, 7)\nd = 17 % 5\n"
+                "e = total % 5\nw = 8\nf = f'{room:>{w}}|{total:05.1f}|{total:,}'\ng = '%(n)s' % {'n': 1}\n", context)
+    assert [context[k] for k in "abcdefg"] == ["PT24H", "PT48H", "3-1201|   7", 2, 2, "  3-1201|012.0|12", "1"]
 
 
 def test_settings_carry_the_budget_and_refuse_nonsense():

@@ -4,10 +4,11 @@ A signal alarm works only on the main thread, and scripts run in web requests, R
 jobs and the timer loop's thread. So the bounds are compiled into the scripts:
 ``TickingPolicy`` (a RestrictedPython policy) puts a call of ``_tick_()`` at the top of
 every loop body, every function body, every lambda and every comprehension filter,
-and turns ``*``, ``**``, ``<<`` and ``+`` into guarded calls (``_mul_``, ``_pow_``,
-``_lshift_``, ``_add_``) that refuse a string, list or number bigger than ``MAX_ITEMS``
-items / ``MAX_INT_BITS`` bits before it is allocated. ``Budget.tick`` counts; every
-``_CHECK_EVERY`` ticks it reads the thread's CPU clock and, now and then, the process's
+and turns ``*``, ``**``, ``<<``, ``+`` and ``%`` into guarded calls (``_mul_``, ``_pow_``,
+``_lshift_``, ``_add_``, ``_mod_``) that refuse a string, list or number bigger than ``MAX_ITEMS``
+items / ``MAX_INT_BITS`` bits before it is allocated; an f-string's format spec passes
+``_spec_``, which refuses a width or precision beyond ``MAX_ITEMS`` (``f"{x:>9999999999}"``).
+``Budget.tick`` counts; every ``_CHECK_EVERY`` ticks it reads the thread's CPU clock and, now and then, the process's
 resident memory (the budget starts at the first check: a short script never reads a
 clock). Over the budget it raises ``BudgetExceeded`` — a ``BaseException``, so a script's
 ``except Exception`` cannot swallow it — and every later tick raises again.
@@ -20,7 +21,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import os
+import re
 import time
 from dataclasses import dataclass
 
@@ -141,6 +144,45 @@ def guarded_iter(obj):
     return iter(obj)
 
 
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_SPEC_NUMBER = re.compile(r"\d+")
+
+
+def _size_in_spec(number: str | None) -> None:
+    if number and number.isdigit() and int(number) > MAX_ITEMS:
+        raise _too_big(f"a string of {int(number):,} characters")
+
+
+@functools.lru_cache(maxsize=1024)
+def _percent_format_takes_sizes(text: str) -> bool:
+    """Refuse a ``%``-format with a literal width or precision beyond ``MAX_ITEMS``; whether it takes one
+    from its arguments (``*``). Cached: formats are nearly always literals of the diagram."""
+    stars = False
+    for width, precision in _PERCENT_SPEC.findall(text):
+        _size_in_spec(width)
+        _size_in_spec(precision)
+        stars = stars or "*" in (width, precision)
+    return stars
+
+
+def guarded_mod(a, b):
+    """``a % b``; for a ``%``-format, its widths and precisions (``%9999999999d``, ``%*d``) checked first."""
+    if isinstance(a, (str, bytes)):
+        if _percent_format_takes_sizes(a if isinstance(a, str) else a.decode("latin-1")):
+            for value in b if isinstance(b, tuple) else (b,):
+                if isinstance(value, int) and abs(value) > MAX_ITEMS:
+                    raise _too_big(f"a string of {abs(value):,} characters")
+    return a % b
+
+
+@functools.lru_cache(maxsize=1024)
+def guarded_spec(spec: str) -> str:
+    """An f-string's format spec, with no width or precision beyond ``MAX_ITEMS``."""
+    for number in _SPEC_NUMBER.findall(spec):
+        _size_in_spec(number)
+    return spec
+
+
 _PADDERS = ("ljust", "rjust", "center", "zfill", "expandtabs", "replace")
 
 
@@ -163,7 +205,33 @@ def guard_string_method(obj, name: str, method):
     return checked
 
 
-_GUARDED_OPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Add: "_add_"}
+_GUARDED_OPS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Add: "_add_", ast.Mod: "_mod_"}
+
+
+def _harmless_format(left: ast.expr) -> bool:
+    """A literal left of ``%`` that needs no guard: a number, or a format with small sizes and no ``*``."""
+    if not isinstance(left, ast.Constant):
+        return False
+    if isinstance(left.value, (int, float)) and not isinstance(left.value, bool):
+        return True
+    if not isinstance(left.value, (str, bytes)):
+        return False
+    try:
+        text = left.value if isinstance(left.value, str) else left.value.decode("latin-1")
+        return not _percent_format_takes_sizes(text)
+    except ScriptError:
+        return False  # refused when it runs, with the step's incident
+
+
+def _harmless_spec(spec: ast.expr) -> bool:
+    """An f-string format spec made of literal text only, with small sizes (``:>10``, ``:.2f``)."""
+    if not (isinstance(spec, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in spec.values)):
+        return False
+    try:
+        guarded_spec("".join(str(v.value) for v in spec.values if isinstance(v, ast.Constant)))
+    except ScriptError:
+        return False
+    return True
 
 
 def _call(name: str, *args: ast.expr) -> ast.Call:
@@ -180,7 +248,16 @@ class _Ticker(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp):
         self.generic_visit(node)
         name = _GUARDED_OPS.get(type(node.op))
+        if name == "_mod_" and _harmless_format(node.left):
+            return node  # "PT%dH" % hours: a literal format, checked here once
         return ast.copy_location(_call(name, node.left, node.right), node) if name else node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue):
+        self.generic_visit(node)
+        if node.format_spec is not None and not _harmless_spec(node.format_spec):  # passes _spec_ when it runs
+            spec = ast.FormattedValue(value=_call("_spec_", node.format_spec), conversion=-1, format_spec=None)
+            node.format_spec = ast.copy_location(ast.JoinedStr(values=[spec]), node.format_spec)
+        return node
 
     def _tick_body(self, node):
         self.generic_visit(node)

@@ -44,7 +44,7 @@ for _name in ("BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit
     BUILTINS.pop(_name, None)
 
 _INPLACE = {"+=": bounds.guarded_add, "-=": lambda a, b: a - b, "*=": bounds.guarded_mul,
-            "/=": lambda a, b: a / b, "//=": lambda a, b: a // b, "%=": lambda a, b: a % b,
+            "/=": lambda a, b: a / b, "//=": lambda a, b: a // b, "%=": bounds.guarded_mod,
             "**=": bounds.guarded_pow}
 
 
@@ -71,6 +71,8 @@ GUARDS = {
     "_add_": bounds.guarded_add,
     "_pow_": bounds.guarded_pow,
     "_lshift_": bounds.guarded_lshift,
+    "_mod_": bounds.guarded_mod,
+    "_spec_": bounds.guarded_spec,
 }
 
 # (mode, source) -> (code object, whether it ticks: has loops, functions or comprehensions)
