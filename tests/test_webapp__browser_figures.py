@@ -145,7 +145,7 @@ def test_a_complaint_record_and_a_work_order_print_on_a4(site, tmp_path):
             assert (round(width), round(height)) == (595, 842)  # A4 in points
             texts[key] = "".join(p.extract_text() for p in reader.pages)
         assert "客户投诉记录处理表" in texts["complaint"] and ids["complaint_no"] in texts["complaint"]
-        assert "张三" in texts["complaint"] and "来访" in texts["complaint"] and "返回案件" not in texts["complaint"]
+        assert "张三" in texts["complaint"] and "来访" in texts["complaint"] and "返回工单" not in texts["complaint"]
         assert "服务派工单" in texts["repair"] and ids["repair_no"] in texts["repair"]
         assert "王师傅" in texts["repair"] and "C 不满意" in texts["repair"]
 

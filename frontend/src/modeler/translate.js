@@ -45,7 +45,7 @@ const ZH = {
   'Form': '表单', 'Form file': '表单文件', 'A JSON Schema file of this package (edit it in its tab).': '本流程包中的 JSON Schema 文件(在其标签页中编辑)。',
   'Instructions for the user': '给处理人的说明',
   'Script': '脚本', 'Script (Python)': '脚本(Python)',
-  'Runs in the restricted sandbox; variables it sets go into the case data.': '在受限沙箱中运行;脚本设置的变量写入案件数据。',
+  'Runs in the restricted sandbox; variables it sets go into the case data.': '在受限沙箱中运行;脚本设置的变量写入工单数据。',
   'Pre- and post-script': '前置/后置脚本', 'Pre-script (Python, before the step)': '前置脚本(Python,步骤开始前)',
   'Post-script (Python, after the step)': '后置脚本(Python,步骤完成后)',
   'Timer': '定时器', 'Timer type': '定时类型', 'Duration (after it starts waiting)': '时长(从开始等待起)',
@@ -55,7 +55,7 @@ const ZH = {
   'Condition': '条件', 'Condition (Python expression)': '条件(Python 表达式)',
   'The default flow: taken when no other condition holds.': '默认流:其他条件都不成立时走这条。',
   'For example: level == "emergency"': '例如:level == "emergency"',
-  'Decision': '决策', 'Decision table': '决策表', 'A DMN decision of this package; its outputs go into the case data.': '本流程包中的 DMN 决策;其输出写入案件数据。',
+  'Decision': '决策', 'Decision table': '决策表', 'A DMN decision of this package; its outputs go into the case data.': '本流程包中的 DMN 决策;其输出写入工单数据。',
   'Called process': '调用的流程', 'Its package must be listed in the manifest\'s "calls".': '其流程包须列在 manifest 的 "calls" 中。',
   '(not in this package)': '(不在本流程包中)',
 };
