@@ -28,13 +28,14 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def served(app, port: int):
-    """Serve ``app`` on 127.0.0.1:port from a thread; yields the base URL."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
+def served(app):
+    """Serve ``app`` on 127.0.0.1 from a thread, on a port the system picks (so that suites running at the same time
+    never collide); yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="test-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -60,8 +61,8 @@ def screenshot(page, name: str) -> Path:
 
 
 @contextmanager
-def site(tmp_path, port: int, packages, staff):
-    """The app on its own SQLite file, served on ``port``: ``packages`` (folders) deployed to P001 翠湖花园 and
+def site(tmp_path, packages, staff):
+    """The app on its own SQLite file, served on a free port: ``packages`` (folders) deployed to P001 翠湖花园 and
     P002 滨江苑, ``staff`` as (user name, display name, create_user keywords); every password is
     ``password-<user name>``. Yields (base URL, session factory)."""
     require_chromium()
@@ -90,7 +91,7 @@ def site(tmp_path, port: int, packages, staff):
         s.commit()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-tests", "ATTACHMENT_DIR": str(tmp_path / "files")})
     try:
-        with served(app, port) as base:
+        with served(app) as base:
             yield base, sessions
     finally:
         app.extensions["pflow_engine"].dispose()

@@ -4,13 +4,12 @@ import pytest
 from browser import chromium, screenshot
 from browser import site as browser_site
 
-PORT = 5149
 SIZES = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
 
 
 @pytest.fixture
 def site(tmp_path, fast_hashing):
-    with browser_site(tmp_path, PORT, [], [("fd1", "前台小王", {"roles": {}})]) as served_site:
+    with browser_site(tmp_path, [], [("fd1", "前台小王", {"roles": {}})]) as served_site:
         yield served_site
 
 

@@ -26,7 +26,6 @@ from engine import (
     start_instance,
 )
 
-PORT = 5433
 CST = timezone(timedelta(hours=8))
 REPORT = {"resident_name": "李四", "building_room": "5-302", "contact_phone": "13900000000", "content": "厨房水管爆裂",
           "repair_category": "water_leak", "safety_risk": False, "channel": "hotline", "source": "resident"}
@@ -39,7 +38,7 @@ def site(tmp_path, fast_hashing):
     staff = [("hq", "总部", {"is_hq": True}),
              ("mgr1", "经理老陈", {"roles": {"P001": ["manager"]}}),
              ("sup1", "客服主任老张", {"roles": {"P001": ["cs_supervisor"], "P002": ["cs_supervisor"]}})]
-    with browser_site(tmp_path, PORT, [ROOT / "processes" / "repair", ROOT / "processes" / "complaint"], staff) as served_site:
+    with browser_site(tmp_path, [ROOT / "processes" / "repair", ROOT / "processes" / "complaint"], staff) as served_site:
         yield served_site
 
 

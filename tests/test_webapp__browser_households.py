@@ -8,7 +8,6 @@ from conftest import ROOT
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-PORT = 5439
 HEADINGS = ["楼栋", "房号", "业主姓名", "业主电话", "租户姓名", "租户电话", "入住日期", "家庭成员", "备注"]
 
 
@@ -23,7 +22,7 @@ def _xlsx(path, rows):
 @pytest.fixture
 def site(tmp_path, fast_hashing):
     staff = [("fd1", "前台小王", {"roles": {"P001": ["front_desk"]}})]
-    with browser_site(tmp_path, PORT, [ROOT / "processes" / "complaint"], staff) as served_site:
+    with browser_site(tmp_path, [ROOT / "processes" / "complaint"], staff) as served_site:
         yield served_site
 
 

@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from engine import AuditEvent, AuditKind, HumanTask, Instance, ProcessVersion, Timer, complete_task, start_instance
 
-PORT = 5417
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))  # a Monday morning
 START = {"resident": "张三", "room": "3栋1201"}
 REGISTER = {"urgency": "normal", "content": "厨房漏水", "items": []}
@@ -40,7 +39,7 @@ def site(tmp_path, packages_dir, fast_hashing):
     staff = [("owner1", "流程负责人小林", {"is_process_owner": True}), ("hq", "总部", {"is_hq": True}),
              ("fd1", "前台小王", {"roles": {"P001": ["front_desk"], "P002": ["front_desk"]}}),
              ("eng1", "工程老李", {"roles": {"P001": ["engineering"], "P002": ["engineering"]}})]
-    with browser_site(tmp_path, PORT, [packages_dir / "service_request"], staff) as served_site:
+    with browser_site(tmp_path, [packages_dir / "service_request"], staff) as served_site:
         yield served_site
 
 

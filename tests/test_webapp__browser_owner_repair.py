@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from engine import AuditEvent, AuditKind, HumanTask, Instance, ProcessVersion, Timer, complete_task, start_instance
 
-PORT = 5419
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))  # a Monday morning
 REPORT = {"resident_name": "李四", "building_room": "5-302", "contact_phone": "13900000000", "content": "卫生间灯不亮",
           "repair_category": "public_facility", "safety_risk": False, "channel": "hotline", "source": "resident"}
@@ -40,7 +39,7 @@ SAFETY_FORM = """{
 def site(tmp_path, fast_hashing):
     staff = [("owner1", "流程负责人小林", {"is_process_owner": True}), ("hq", "总部", {"is_hq": True}),
              ("eng1", "工程老李", {"roles": {"P001": ["engineering"], "P002": ["engineering"]}})]
-    with browser_site(tmp_path, PORT, [ROOT / "processes" / "repair"], staff) as served_site:
+    with browser_site(tmp_path, [ROOT / "processes" / "repair"], staff) as served_site:
         yield served_site
 
 

@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from engine import HumanTask, Instance, complete_task, start_instance
 
-PORT = 5145
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=CST)  # a Monday morning
 PHONE = {"width": 390, "height": 844}
@@ -48,7 +47,7 @@ USERS = {"front_desk": "fd1", "cs_supervisor": "sup1", "security": "guard1"}
 
 @pytest.fixture
 def site(tmp_path, fast_hashing):
-    with browser_site(tmp_path, PORT, [PROCESSES / "complaint", PROCESSES / "repair"], STAFF) as served_site:
+    with browser_site(tmp_path, [PROCESSES / "complaint", PROCESSES / "repair"], STAFF) as served_site:
         yield served_site
 
 

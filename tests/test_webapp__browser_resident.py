@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from engine import HumanTask, Instance, OutboxMessage, complete_task, get_property, households
 
-PORT = 5437
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))  # a Monday morning
 PHONE = "13800000000"
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
@@ -24,7 +23,7 @@ PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4
 def site(tmp_path, fast_hashing):
     staff = [("eng1", "工程老李", {"roles": {"P001": ["engineering"]}}),
              ("sup1", "客服主任老张", {"roles": {"P001": ["cs_supervisor"]}})]
-    with browser_site(tmp_path, PORT, [ROOT / "processes" / "repair"], staff) as (base, sessions):
+    with browser_site(tmp_path, [ROOT / "processes" / "repair"], staff) as (base, sessions):
         with sessions() as s:
             households.save(s, get_property(s, "P001"), households.HouseholdData(
                 "3", "1201", [{"name": "张三", "relation": "owner", "phone": PHONE}]))

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from engine import HumanTask, complete_task, start_instance
 
-PORT = 5147
 PACKAGE = Path(__file__).resolve().parent / "fixtures" / "packages" / "service_request"
 SIZES = {"phone": (390, 844), "desk": (1366, 900)}
 STAFF = [("fd1", "前台小王", {"roles": {"P001": ["front_desk"]}}),
@@ -18,7 +17,7 @@ STAFF = [("fd1", "前台小王", {"roles": {"P001": ["front_desk"]}}),
 
 @pytest.fixture
 def site(tmp_path, fast_hashing):
-    with browser_site(tmp_path, PORT, [PACKAGE], STAFF) as served_site:
+    with browser_site(tmp_path, [PACKAGE], STAFF) as served_site:
         yield served_site
 
 

@@ -16,7 +16,6 @@ from playwright.sync_api import expect
 
 from engine import fire_due_timers
 
-PORT = 5143
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=CST)  # a Monday morning
 STAFF = [("fd1", "前台小王", "front_desk"), ("eng1", "工程老李", "engineering"), ("sup1", "客服主任老张", "cs_supervisor")]
@@ -26,7 +25,7 @@ STAFF = [("fd1", "前台小王", "front_desk"), ("eng1", "工程老李", "engine
 def site(tmp_path, fast_hashing):
     """The complaint process deployed, staff for each role at P001."""
     staff = [(name, display, {"roles": {"P001": [role]}}) for name, display, role in STAFF]
-    with browser_site(tmp_path, PORT, [PROCESSES / "complaint"], staff) as served_site:
+    with browser_site(tmp_path, [PROCESSES / "complaint"], staff) as served_site:
         yield served_site
 
 
