@@ -95,7 +95,7 @@ def _stop_script(script, log) -> int:
 def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
         session, redis_conn, db_engine, tmp_path, fast_hashing, db_changes):
     """sign in, start a case, let a timer fire through the worker, see the escalation."""
-    from browser import chromium, require_chromium, screenshot
+    from browser import chromium, new_page, require_chromium, screenshot
     from library import PROCESSES
     from playwright.sync_api import expect
 
@@ -116,7 +116,7 @@ def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
         with urlopen(base + "/health", timeout=60) as health:
             assert health.status == 200, log_path.read_text()[-3000:]
         with chromium() as browser:
-            fd = browser.new_page(locale="zh-CN")
+            fd = new_page(browser)
             fd.goto(base + "/login")
             fd.get_by_label("用户名").fill("fd1")
             fd.get_by_label("密码").fill("password-fd1")
@@ -135,7 +135,7 @@ def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
             # nobody confirms within the (3.6 s) deadline: a worker fires it, from the job the request enqueued
             _first(db_changes, session, select(AuditEvent).join(Instance, Instance.id == AuditEvent.instance_id)
                    .where(Instance.case_no == case_no, AuditEvent.kind == AuditKind.ESCALATED), 60, log_path)
-            sup = browser.new_page(locale="zh-CN")
+            sup = new_page(browser)
             sup.goto(base + "/login")
             sup.get_by_label("用户名").fill("sup1")
             sup.get_by_label("密码").fill("password-sup1")

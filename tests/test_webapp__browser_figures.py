@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from browser import chromium, screenshot, sign_in
+from browser import chromium, new_page, screenshot, sign_in
 from browser import site as browser_site
 from conftest import ROOT
 from playwright.sync_api import expect
@@ -160,7 +160,7 @@ def test_a_household_answers_the_survey_on_a_phone(site):
         token = s.query(SurveyInvitation).filter_by(round_id=found.id).one().token
         s.commit()
     with chromium() as browser:
-        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+        page = new_page(browser, width=390, height=844)
         page.goto(f"{base}/s/{token}")
         expect(page.get_by_role("heading", name="2026年11月物业服务质量意见征询表")).to_be_visible()
         page.get_by_role("group", name="维修服务(及时、质量)").get_by_label("很满意").check()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from browser import chromium, screenshot
+from browser import chromium, new_page, screenshot
 from browser import site as browser_site
 from conftest import ROOT
 from playwright.sync_api import expect
@@ -88,7 +88,7 @@ def test_a_resident_reports_a_leak_on_a_phone_follows_it_rates_c_then_a(site, tm
     photo.write_bytes(PNG)
     photo.with_name("drip.png").write_bytes(PNG)
     with time_machine.travel(T0, tick=True), chromium() as browser:
-        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", has_touch=True).new_page()
+        page = new_page(browser, width=390, height=844, has_touch=True)
         errors = []
         page.on("pageerror", lambda error: errors.append(error))
         page.goto(base + "/r/")
@@ -118,7 +118,7 @@ def test_a_resident_reports_a_leak_on_a_phone_follows_it_rates_c_then_a(site, tm
         no_horizontal_scroll(page)
         page.get_by_role("button", name="上传照片").click()
         expect(page.get_by_text("您上传了 drip.png")).to_be_visible()
-        wide = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
+        wide = new_page(browser, width=1366, height=900)
         wide.context.add_cookies(page.context.cookies())
         wide.goto(base + f"/r/cases/{case_no}")
         choose_photo(wide, photo)
