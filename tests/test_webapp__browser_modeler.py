@@ -77,9 +77,16 @@ def test_the_properties_panel_of_each_kind_of_element_has_no_english(site):
         for element, kind in ELEMENTS.items():
             select(owner, element)
             expect(panel.locator(".bio-properties-panel-header-type")).to_have_text(kind, ignore_case=True)
+            # a group nothing is filled in yet is a plain header (the page's .empty box is not for the panel)
+            untouched = panel.locator(".bio-properties-panel-group-header.empty").first
+            assert untouched.evaluate("(e) => getComputedStyle(e).borderTopStyle") != "dashed"
             open_every_group(owner)
             screenshot(owner, f"modeler-panel-{element}")
             found[element] = english(panel.evaluate(TEXTS), allowed)
+
+        select(owner, "accept_late")  # an event on a task's border goes with the task: no lane of its own
+        expect(panel.get_by_text("定时表达式(Python)")).to_be_visible()
+        expect(panel.get_by_text("所在泳道(角色)")).to_have_count(0)
 
         # a script in the pop-up editor: titled by the step's name, its close button in Chinese
         select(owner, "set_promise")

@@ -201,7 +201,7 @@ function groupsFor(element, translate) {
   const select = (id, component) => ({ id, component, isEdited: isSelectEntryEdited });
   const text = (id, component) => ({ id, component, isEdited: isTextAreaEntryEdited });
   if (is(element, 'bpmn:Lane')) groups.push(group('pf-role', translate('Role'), [select('pf-role-name', RoleEntry)]));
-  if (is(element, 'bpmn:FlowNode') && lanesOf(element).length) {
+  if (is(element, 'bpmn:FlowNode') && !is(element, 'bpmn:BoundaryEvent') && lanesOf(element).length) {  // a border's event goes with its task
     groups.push(group('pf-lane', translate('Lane'), [select('pf-lane-ref', LaneEntry)]));
   }
   if (is(element, 'bpmn:UserTask')) {
