@@ -15,9 +15,13 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
+LOCALE, TIMEZONE = "zh-CN", "Asia/Shanghai"  # as the product's users have their phones and desks
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# Debian's chromium here carries only the en-US interface, whose date inputs read 11/23/2026 whatever the page's
+# language or the context's locale; a Chinese user's Chromium reads 2026/11/23. With this Blink feature a form
+# control follows its page's lang (our pages say zh-CN), as that user's browser would.
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync"]
+               "--disable-sync", "--enable-blink-features=LangAttributeAwareFormControlUI"]
 
 
 def require_chromium() -> None:
@@ -29,7 +33,7 @@ def require_chromium() -> None:
 
 @contextmanager
 def served(app):
-    """Serve ``app`` on 127.0.0.1 from a thread, on a port the system picks (suites running side by side
+    """Serve ``app`` on 127.0.0.1 from a thread, on a port the system picks (so that suites running at the same time
     never collide); yields the base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="test-server", daemon=True)
@@ -51,6 +55,15 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def new_page(browser, *, width: int = 1366, height: int = 900, **options):
+    """A page in a new context (its own cookies) set up as the product's users have theirs: Chinese (date inputs
+    read 年/月/日, not the US order) and China's time; ``options`` go to ``new_context`` (``has_touch``…).
+    Every browser context of the tests comes from here."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=LOCALE, timezone_id=TIMEZONE,
+                                  **options)
+    return context.new_page()
 
 
 def screenshot(page, name: str) -> Path:
@@ -103,7 +116,7 @@ def sign_in(browser, base: str, username: str, *, width: int = 1360, height: int
     the page's script errors."""
     from playwright.sync_api import expect
 
-    page = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN").new_page()
+    page = new_page(browser, width=width, height=height)
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(error))
     page.goto(base + "/login")

@@ -46,7 +46,7 @@ def test_the_complaint_record_sheet_has_the_seeds_columns_and_one_row_a_complain
 
 def test_the_callback_record_sheet_has_one_row_a_callback(session, month):
     count, headings, rows = workbook(session, "callbacks")
-    assert headings == ["项目", "案件编号", "客户姓名", "栋房号", "回访方式", "回访内容及处理结果", "客户满意度",
+    assert headings == ["项目", "工单编号", "客户姓名", "栋房号", "回访方式", "回访内容及处理结果", "客户满意度",
                         "客户签名", "回访人员", "日期"]
     assert count == 7
     assert [r[6] for r in rows] == ["A 满意", "B 较满意", "A 满意", "A 满意", "C 不满意", "A 满意", "C 不满意"]

@@ -50,6 +50,7 @@ def test_a_missed_deadline_mails_the_supervisor_of_that_property(session, deadli
             "sup1@example.com", "sup1", "escalated", OutboxStatus.PENDING)
         assert mail.subject == f"[翠湖花园] 超时升级: 上门处理 ({case.case_no})"
         assert "处理时限" in mail.body and "2026-11-23 10:00" in mail.body and "3-201" in mail.body
+        assert f"工单: {case.case_no}" in mail.body and "案件" not in mail.body  # the trade's word, as on the pages
         ready = followups.take(session)
         assert ready.mail == [mail.id] and ready.due == {case.id: None}
 

@@ -42,7 +42,7 @@ def test_a_deadline_escalates_through_the_natively_started_workers(
     create_user(session, "sup1", "王主管", "password1", roles={"P001": ["cs_supervisor"]}, email="sup1@example.com")
     session.commit()
     log_path = tmp_path / "run-production.log"
-    script, log = _start_script({"BIND": "127.0.0.1:5250"}, db_engine, log_path)
+    script, log, _base = _start_script(db_engine, log_path)
     try:
         with time_machine.travel(datetime.now(UTC) - timedelta(minutes=5), tick=False):
             case = start_instance(session, "P001", "deadline", {"delay_seconds": 60, "room": "6-606"}, user="fd1")
@@ -68,14 +68,19 @@ def test_a_deadline_escalates_through_the_natively_started_workers(
     assert '"logger": "rq.worker"' in text  # JSON lines
 
 
-def _start_script(env_overrides: dict, db_engine, log_path, pass_fds=()):
+def _start_script(db_engine, log_path):
+    """run-production.sh with gunicorn on a socket the test opened (``--bind fd://N``) on a port the system picked:
+    suites running at the same time never collide, and a request waits in the socket's backlog until gunicorn,
+    started after the migrations, serves it — no polling for the server to come up. Returns (process, log, base URL)."""
+    listener = socket.create_server(("127.0.0.1", 0))
     env = dict(os.environ, DATABASE_URL=db_engine.url.render_as_string(hide_password=False), REDIS_URL=REDIS_URL,
-               WORKERS="2", SWEEP_INTERVAL="2", PFLOW_SECRET_KEY="test-only", **env_overrides)
+               WORKERS="2", SWEEP_INTERVAL="2", PFLOW_SECRET_KEY="test-only", BIND=f"fd://{listener.fileno()}")
     env.pop("SMTP_URL", None)
     log = open(log_path, "w")
-    script = subprocess.Popen(["bash", str(ROOT / "scripts" / "run-production.sh")], env=env, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True, pass_fds=pass_fds)
-    return script, log
+    with listener:  # gunicorn holds it once started
+        script = subprocess.Popen(["bash", str(ROOT / "scripts" / "run-production.sh")], env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True, pass_fds=(listener.fileno(),))
+        return script, log, f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
 def _stop_script(script, log) -> int:
@@ -90,7 +95,7 @@ def _stop_script(script, log) -> int:
 def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
         session, redis_conn, db_engine, tmp_path, fast_hashing, db_changes):
     """sign in, start a case, let a timer fire through the worker, see the escalation."""
-    from browser import chromium, require_chromium, screenshot
+    from browser import chromium, new_page, require_chromium, screenshot
     from library import PROCESSES
     from playwright.sync_api import expect
 
@@ -105,19 +110,13 @@ def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
     create_user(session, "sup1", "客服主任老张", "password-sup1", roles={"P001": ["cs_supervisor"]},
                 email="sup1@example.com")
     session.commit()
-    base = "http://127.0.0.1:5251"
     log_path = tmp_path / "run-production.log"
-    # the test opens the web port and hands it to gunicorn (--bind fd://N): a request waits in the socket's
-    # backlog until gunicorn, started after the migrations, serves it — no polling for the server to come up
-    listener = socket.create_server(("127.0.0.1", 5251))
-    script, log = _start_script({"BIND": f"fd://{listener.fileno()}"}, db_engine, log_path,
-                                pass_fds=(listener.fileno(),))
-    listener.close()  # gunicorn holds it now
+    script, log, base = _start_script(db_engine, log_path)
     try:
         with urlopen(base + "/health", timeout=60) as health:
             assert health.status == 200, log_path.read_text()[-3000:]
         with chromium() as browser:
-            fd = browser.new_page(locale="zh-CN")
+            fd = new_page(browser)
             fd.goto(base + "/login")
             fd.get_by_label("用户名").fill("fd1")
             fd.get_by_label("密码").fill("password-fd1")
@@ -136,7 +135,7 @@ def test_signed_in_user_registers_a_complaint_and_the_worker_escalates_it(
             # nobody confirms within the (3.6 s) deadline: a worker fires it, from the job the request enqueued
             _first(db_changes, session, select(AuditEvent).join(Instance, Instance.id == AuditEvent.instance_id)
                    .where(Instance.case_no == case_no, AuditEvent.kind == AuditKind.ESCALATED), 60, log_path)
-            sup = browser.new_page(locale="zh-CN")
+            sup = new_page(browser)
             sup.goto(base + "/login")
             sup.get_by_label("用户名").fill("sup1")
             sup.get_by_label("密码").fill("password-sup1")

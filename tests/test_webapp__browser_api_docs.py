@@ -1,7 +1,7 @@
 """The API's docs page in a real browser: served from the app (no CDN), it lists the endpoints with their Chinese
 summaries, and it neither breaks the page's security policy nor scrolls sideways on a phone or a desk."""
 import pytest
-from browser import chromium, screenshot
+from browser import chromium, new_page, screenshot
 from browser import site as browser_site
 
 SIZES = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
@@ -17,7 +17,7 @@ def site(tmp_path, fast_hashing):
 def test_the_docs_page_shows_every_endpoint_from_the_app_itself(site, size):
     base, _sessions = site
     with chromium() as browser:
-        page = browser.new_page(viewport=SIZES[size])
+        page = new_page(browser, **SIZES[size])
         outside, problems = [], []
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "404" not in m.text else None)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from browser import chromium, screenshot, sign_in
+from browser import chromium, new_page, screenshot, sign_in
 from browser import site as browser_site
 from conftest import ROOT
 from playwright.sync_api import expect
@@ -144,7 +144,7 @@ def test_a_complaint_record_and_a_work_order_print_on_a4(site, tmp_path):
             assert (round(width), round(height)) == (595, 842)  # A4 in points
             texts[key] = "".join(p.extract_text() for p in reader.pages)
         assert "客户投诉记录处理表" in texts["complaint"] and ids["complaint_no"] in texts["complaint"]
-        assert "张三" in texts["complaint"] and "来访" in texts["complaint"] and "返回案件" not in texts["complaint"]
+        assert "张三" in texts["complaint"] and "来访" in texts["complaint"] and "返回工单" not in texts["complaint"]
         assert "服务派工单" in texts["repair"] and ids["repair_no"] in texts["repair"]
         assert "王师傅" in texts["repair"] and "C 不满意" in texts["repair"]
 
@@ -160,7 +160,7 @@ def test_a_household_answers_the_survey_on_a_phone(site):
         token = s.query(SurveyInvitation).filter_by(round_id=found.id).one().token
         s.commit()
     with chromium() as browser:
-        page = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+        page = new_page(browser, width=390, height=844)
         page.goto(f"{base}/s/{token}")
         expect(page.get_by_role("heading", name="2026年11月物业服务质量意见征询表")).to_be_visible()
         page.get_by_role("group", name="维修服务(及时、质量)").get_by_label("很满意").check()

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from browser import chromium, screenshot, sign_in
+from browser import chromium, new_page, screenshot, sign_in
 from browser import site as browser_site
 from library import PROCESSES
 from playwright.sync_api import expect
@@ -194,7 +194,7 @@ def test_no_page_scrolls_sideways(site, size):
 
 def _signed_in(browser, base, user, size):
     """Sign in a user whose landing page is not the inbox heading the helper waits for."""
-    page = browser.new_context(viewport=size, locale="zh-CN").new_page()
+    page = new_page(browser, **size)
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(error))
     page.goto(base + "/login")

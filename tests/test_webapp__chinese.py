@@ -95,3 +95,15 @@ def test_no_english_role_ids_or_parameter_keys_on_any_page(demo_app, user):
         problems += [f"{path}: {leak}" for leak in leaks(visible_text(page), keys)]
     assert pages > 3
     assert not problems, "\n".join(problems)
+
+
+def test_a_case_is_called_gongdan_in_every_text_people_read():
+    """Words as the trade says them: a case is 工单 on the pages, in mail, in the forms and diagrams, on the record
+    sheets and in the modeler — never 案件."""
+    texts = [ROOT / "webapp" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"]
+    for folder, pattern in (("webapp/templates", "**/*.html"), ("engine", "**/*.py"), ("forms", "*.json"),
+                            ("processes", "**/*.*"), ("frontend/src", "**/*.js"), ("cli", "*.py")):
+        texts += sorted((ROOT / folder).glob(pattern))
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in texts if path.suffix != ".md"
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "案件" in line]
+    assert not found, "\n".join(found)

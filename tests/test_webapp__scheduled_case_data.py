@@ -19,5 +19,5 @@ def test_the_callback_list_shows_its_residents_with_chinese_labels(session, as_u
     session.commit()
     page = as_user("sup1").get(f"/cases/{case_id}").get_data(as_text=True)
     facts = re.search(r'<dl class="facts">(.*?)</dl>', page, re.S).group(1)
-    assert "回访业户" in facts and "全部案件" in facts and "业户姓名: 张三" in facts and complaint.case_no in facts
+    assert "回访业户" in facts and "全部工单" in facts and "业户姓名: 张三" in facts and complaint.case_no in facts
     assert not re.search(r"residents|case_nos|resident_name|building_room", facts)

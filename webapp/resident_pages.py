@@ -122,9 +122,15 @@ def _act(case_no: str, action) -> object:
         db.commit()
     except (NotAllowed, FormInvalid, Conflict) as exc:
         db.rollback()
-        flash(explain(exc), "error")
-        return redirect(url_for(".case", case_no=case_no)), 400
+        return _refused(case_no, explain(exc))
     return redirect(url_for(".case", case_no=case_no))
+
+
+def _refused(case_no: str, message: str):
+    """The case page again with ``message`` on it, answered 400 (a redirect sent with a 400 is not followed:
+    the browser would show the redirect's own English body)."""
+    flash(message, "error")
+    return case(case_no), 400
 
 
 @bp.route("/cases/<case_no>/comment", methods=["POST"])
@@ -139,8 +145,7 @@ def photo(case_no: str):
     resident, files = current_resident(), _files()
     upload = request.files.get("photo")
     if upload is None or not upload.filename:
-        flash(_("Choose a photo."), "error")
-        return redirect(url_for(".case", case_no=case_no)), 400
+        return _refused(case_no, _("Choose a photo."))
     return _act(case_no, lambda db, c: attach(db, files, c.id, upload.filename, upload.read(),
                                               user=portal.actor(resident),
                                               allowed_types=("image/jpeg", "image/png", "image/webp"),
@@ -166,8 +171,7 @@ def signoff(case_no: str):
     except (binascii.Error, ValueError):
         png = b""
     if not png:
-        flash(_("Sign in the box first."), "error")
-        return redirect(url_for(".case", case_no=case_no)), 400
+        return _refused(case_no, _("Sign in the box first."))
     accepted = request.form.get("accepted") != "no"
     return _act(case_no, lambda db, c: portal.sign_off(db, files, resident, c, png, accepted,
                                                        request.form.get("note", ""),

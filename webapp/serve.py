@@ -16,7 +16,7 @@ from engine import Settings
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=int, help="0: any free port (printed)")
 @click.option("--threads", default=8, show_default=True, type=int)
 @click.option("--sweep-interval", type=click.IntRange(min=1), default=None,
               help="Seconds between timer sweeps (default: SWEEP_INTERVAL, else 5 here)")
@@ -39,5 +39,7 @@ def main(host: str, port: int, threads: int, sweep_interval: int | None, no_time
     gc.collect()
     gc.freeze()
     # printed once the socket listens: scripts and tests wait for this line
+    # (with --port 0 the system picks a free port: the line names the one it picked)
+    port = getattr(server, "effective_port", port)
     click.echo(f"property-flow listening on http://{host}:{port}/ (timers {'off' if no_timers else 'on'})")
     server.run()

@@ -193,7 +193,7 @@ COMPLAINT_SHEET = (  # 《客户投诉记录处理表》 [003 4.3.1, 4.4.2, 4.7.
     ("结案时间", "case:ended_at", "datetime"), ("状态", "case:status", "status"),
 )
 CALLBACK_SHEET = (  # 《回访记录表》 [001 附表三]: 项目, 回访内容及处理结果, 客户满意度 A/B/C, 签名, 回访人员, 日期
-    ("项目", "property", "text"), ("案件编号", "case_no", "text"), ("客户姓名", "resident_name", "text"),
+    ("项目", "property", "text"), ("工单编号", "case_no", "text"), ("客户姓名", "resident_name", "text"),
     ("栋房号", "building_room", "text"), ("回访方式", "method", "text"),
     ("回访内容及处理结果", "callback_content", "text"), ("客户满意度", "rating", "choice"),
     ("客户签名", "resident_signature", "text"), ("回访人员", "callback_staff", "text"),

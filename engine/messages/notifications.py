@@ -44,7 +44,7 @@ _TEXT = {
         "escalated_body": "任务「{title}」已超过时限「{deadline}」(应于 {due} 前完成),请跟进。",
         "assigned_body": "{actor} 将任务「{title}」分派给您。",
         "deadline_near_body": "任务「{title}」将于 {due} 到期,请及时处理。",
-        "case": "案件", "link": "查看",
+        "case": "工单", "link": "查看",
     },
     "en": {
         "notified": "[{property}] Notice: {case_no}",

@@ -5,14 +5,35 @@
 // are marked on the diagram, and the edits stay on the page. No inline script (CSP):
 // everything comes from data attributes and same-origin fetches.
 import BpmnModeler from 'bpmn-js/lib/Modeler';
+import { getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
 import { layoutProcess } from 'bpmn-auto-layout';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
+import { options as preactOptions } from '@bpmn-io/properties-panel/preact';
 
 import spiffModdle from './modeler/spiffworkflow.json';
 import SpiffPropertiesProvider from './modeler/provider';
-import { makeTranslate } from './modeler/translate';
+import { lookup, makeTranslate } from './modeler/translate';
 
 const app = document.getElementById('modeler-app');
+const translate = makeTranslate(app.dataset.lang);
+
+// bpmn-js-properties-panel 6 renders a few of its own texts without the translate service (the stock name and
+// documentation entries' pop-up button and "opened in editor" note, the pop-up's close button): translate those
+// as they are rendered. Only controls' tooltips and that note: never text a user typed.
+const stockText = lookup(app.dataset.lang);
+const beforeVnode = preactOptions.vnode;
+preactOptions.vnode = (vnode) => {
+  const props = typeof vnode.type === 'string' && vnode.props;
+  if (props) {
+    for (const key of ['title', 'placeholder']) {
+      if (typeof props[key] === 'string') props[key] = stockText(props[key]);
+    }
+    if (props.class === 'bio-properties-panel-textarea__open-popup-placeholder' && typeof props.children === 'string') {
+      props.children = stockText(props.children);
+    }
+  }
+  if (beforeVnode) beforeVnode(vnode);
+};
 const T = JSON.parse(app.dataset.texts);
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const tabs = app.querySelector('.file-tabs');
@@ -118,10 +139,16 @@ async function addDiagram(path, xml) {
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
       { __init__: ['spiffPropertiesProvider'], spiffPropertiesProvider: ['type', SpiffPropertiesProvider] },
-      { translate: ['value', makeTranslate(app.dataset.lang)], pfPackage: ['value', pkg] },
+      { translate: ['value', translate], pfPackage: ['value', pkg] },
       ...keepLanes,
     ],
     moddleExtensions: { spiffworkflow: spiffModdle },
+  });
+  // a text entry's pop-up editor is titled by the element's name and the entry's label (bpmn-js puts the
+  // element's BPMN type there, "bpmn:UserTask / …")
+  modeler.get('eventBus').on('propertiesPanelPopup.open', 2000, ({ config }) => {
+    const name = config.element && getBusinessObject(config.element).get('name');
+    config.title = [name, config.label].filter(Boolean).join(' / ');
   });
   const entry = { kind: 'bpmn', tab, pane, modeler, overlays: [], laidOut };
   files.set(path, entry);

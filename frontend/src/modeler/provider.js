@@ -35,7 +35,7 @@ function RoleEntry({ element, id }) {
   const modeling = useService('modeling');
   const current = getBusinessObject(element).get('name') || '';
   return SelectEntry({
-    element, id, label: translate('Role'),
+    element, id, translate, label: translate('Role'),
     description: translate('The lane name is the role id: its tasks go to the staff holding this role.'),
     getValue: () => current,
     setValue: (value) => modeling.updateProperties(element, { name: value }),
@@ -52,7 +52,7 @@ function LaneEntry({ element, id }) {
   const drawn = lanes.some((lane) => registry.get(lane.id));
   const title = (name) => (pkg.roles.find((r) => r.id === name) || {}).title || name;
   return SelectEntry({
-    element, id, label: translate('Lane (role)'), disabled: drawn,
+    element, id, translate, label: translate('Lane (role)'), disabled: drawn,
     description: drawn ? translate('Drag the shape into another lane to change who does it.') : null,
     getValue: () => (laneOf(element, lanes) || { id: '' }).id,
     setValue: (value) => moveToLane(element, lanes.find((l) => l.id === value), lanes, services),
@@ -66,7 +66,7 @@ function FormEntry({ element, id }) {
   const { translate, pkg } = services;
   const current = getProperty(element, FORM_PROPERTY);
   return SelectEntry({
-    element, id, label: translate('Form file'),
+    element, id, translate, label: translate('Form file'),
     description: translate('A JSON Schema file of this package (edit it in its tab).'),
     getValue: () => current,
     setValue: (value) => setProperty(element, FORM_PROPERTY, value, services),
@@ -80,7 +80,7 @@ function textEntry(type, label, { rows = 3, monospace = false, description } = {
     const services = useServices();
     const { translate, debounce } = services;
     return TextAreaEntry({
-      element, id, label: translate(label), rows, monospace, debounce, autoResize: true,
+      element, id, translate, label: translate(label), rows, monospace, debounce, autoResize: true,
       description: description && translate(description),
       getValue: () => getExtensionText(element, type),
       setValue: (value) => setExtensionText(element, type, value, services),
@@ -96,7 +96,7 @@ function ScriptEntry({ element, id }) {
   const { translate, debounce, commandStack } = useServices();
   const bo = getBusinessObject(element);
   return TextAreaEntry({
-    element, id, label: translate('Script (Python)'), rows: 6, monospace: true, debounce, autoResize: true,
+    element, id, translate, label: translate('Script (Python)'), rows: 6, monospace: true, debounce, autoResize: true,
     description: translate('Runs in the restricted sandbox; variables it sets go into the case data.'),
     getValue: () => bo.get('script') || '',
     setValue: (value) => commandStack.execute('element.updateModdleProperties', { element, moddleElement: bo, properties: { script: value } }),
@@ -116,7 +116,7 @@ function TimerTypeEntry({ element, id }) {
   const { translate } = services;
   const timer = timerOf(element);
   return SelectEntry({
-    element, id, label: translate('Timer type'),
+    element, id, translate, label: translate('Timer type'),
     getValue: () => timerType(timer),
     setValue: (value) => {
       const old = timerType(timer);
@@ -141,7 +141,7 @@ function TimerValueEntry({ element, id }) {
   const timer = timerOf(element);
   const type = timerType(timer);
   return TextAreaEntry({
-    element, id, label: translate('Timer expression (Python)'), rows: 2, monospace: true, debounce, autoResize: true,
+    element, id, translate, label: translate('Timer expression (Python)'), rows: 2, monospace: true, debounce, autoResize: true,
     description: translate('A Python expression: quote ISO values ("PT24H", "R3/PT1H"); working_days(3) gives a date 3 working days on; params holds the property\'s parameters.'),
     getValue: () => (timer.get(type) && timer.get(type).get('body')) || '',
     setValue: (value) => setExpression(element, timer, type, value, services),
@@ -154,7 +154,7 @@ function ConditionEntry({ element, id }) {
   const bo = getBusinessObject(element);
   const isDefault = bo.sourceRef && bo.sourceRef.get('default') === bo;
   return TextAreaEntry({
-    element, id, label: translate('Condition (Python expression)'), rows: 2, monospace: true, debounce,
+    element, id, translate, label: translate('Condition (Python expression)'), rows: 2, monospace: true, debounce,
     disabled: isDefault, autoResize: true,
     description: isDefault ? translate('The default flow: taken when no other condition holds.')
       : translate('For example: level == "emergency"'),
@@ -168,7 +168,7 @@ function DecisionEntry({ element, id }) {
   const { translate, pkg } = services;
   const current = getExtensionText(element, 'spiffworkflow:CalledDecisionId').trim();
   return SelectEntry({
-    element, id, label: translate('Decision table'),
+    element, id, translate, label: translate('Decision table'),
     description: translate('A DMN decision of this package; its outputs go into the case data.'),
     getValue: () => current,
     setValue: (value) => setExtensionText(element, 'spiffworkflow:CalledDecisionId', value, services),
@@ -182,7 +182,7 @@ function CalledElementEntry({ element, id }) {
   const bo = getBusinessObject(element);
   const current = bo.get('calledElement') || '';
   return SelectEntry({
-    element, id, label: translate('Called process'),
+    element, id, translate, label: translate('Called process'),
     description: translate('Its package must be listed in the manifest\'s "calls".'),
     getValue: () => current,
     setValue: (value) => commandStack.execute('element.updateModdleProperties', { element, moddleElement: bo, properties: { calledElement: value || undefined } }),
@@ -201,7 +201,7 @@ function groupsFor(element, translate) {
   const select = (id, component) => ({ id, component, isEdited: isSelectEntryEdited });
   const text = (id, component) => ({ id, component, isEdited: isTextAreaEntryEdited });
   if (is(element, 'bpmn:Lane')) groups.push(group('pf-role', translate('Role'), [select('pf-role-name', RoleEntry)]));
-  if (is(element, 'bpmn:FlowNode') && lanesOf(element).length) {
+  if (is(element, 'bpmn:FlowNode') && !is(element, 'bpmn:BoundaryEvent') && lanesOf(element).length) {  // a border's event goes with its task
     groups.push(group('pf-lane', translate('Lane'), [select('pf-lane-ref', LaneEntry)]));
   }
   if (is(element, 'bpmn:UserTask')) {
@@ -229,7 +229,9 @@ export default function SpiffPropertiesProvider(propertiesPanel, translate) {
     const kept = groups.filter((g) => g.id !== 'timer');
     const at = kept.findIndex((g) => g.id === 'general') + 1;
     kept.splice(at, 0, ...groupsFor(element, translate));
-    return kept;
+    // a group's own controls (its toggle, the edited mark) speak the page's language too: the stock groups
+    // are not handed the translate service
+    return kept.map((g) => ({ ...g, translate }));
   };
   propertiesPanel.registerProvider(500, this);
 }
