@@ -57,8 +57,8 @@ ENDLESS = {
     "x = '%3000000000d' % 1": "3,000,000,000 characters",
     "x = '%*d' % (3000000000, 1)": "3,000,000,000 characters",
     "x = '%s'\nx %= '1'\nx = b'%3000000000d' % (1,)": "3,000,000,000 characters",
-    "big = []\nwhile True:\n    big.append('x' * 1000)": "memory",
 }
+EATER = "big = []\nwhile True:\n    big.append('x' * 1000)"
 
 
 @pytest.fixture
@@ -72,6 +72,15 @@ def test_endless_and_huge_scripts_are_stopped_with_a_clear_error(env, script):
     with pytest.raises((ScriptError, RecursionError), match=ENDLESS[script]):
         env.execute(script, context)
     assert not any(key.startswith("_") or callable(value) for key, value in context.items()), "no guard leaks"
+
+
+def test_a_script_eating_memory_is_stopped_at_the_ceiling():
+    """The ceiling is the process's resident memory growing by ``memory_mb``. Memory the process freed
+    earlier (a long test run) is reused first without growing it, so the CPU budget here is generous:
+    the memory ceiling, not the clock, must be what stops the script, however busy the machine."""
+    env = RestrictedEnvironment(script_helpers(WorkCalendar()), Limits(cpu_seconds=60, memory_mb=64))
+    with pytest.raises(ScriptError, match="64 MB of memory"):
+        env.execute(EATER, {})
 
 
 @pytest.mark.parametrize("expression", ["[0] * 10**9", "sum(i for i in range(10**7) for j in range(10))",
