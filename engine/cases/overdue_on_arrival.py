@@ -5,10 +5,15 @@ SpiffWorkflow fires a timer whose time has passed the moment the case reaches it
 deadline), so it is never seen waiting. ``fired_on_arrival`` finds those timers so
 that the step routine (``step.Step.run``) records them like any other firing — with the
 lateness and, for a deadline on a task, the escalation.
+
+A cycle timer (a chase every day from the due time) that was already due stays waiting after
+it fired, its next time moved on; it is found by the children each firing added, and recorded
+once, with the due time of its first firing.
 """
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -25,25 +30,35 @@ def fired_on_arrival(session: Session, instance_id: int, workflow, since: float,
     """Timer tasks that completed at or after ``since`` (``time.time()``), were never waiting
     (not in ``known``) and have no recorded firing yet; as ``TimerView``s with their due time."""
     found = []
-    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+    for task in workflow.get_tasks(state=TaskState.COMPLETED | TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
         if (not isinstance(definition, TimerEventDefinition) or task.last_state_change < since
                 or str(task.id) in known):
             continue
         value = task._get_internal_data("event_value")
-        if not value:
+        due = _cycle_first_due(task, value) if task.has_state(TaskState.WAITING) else (
+            TimerEventDefinition.get_datetime(value) if value else None)
+        if due is None:
             continue
         attached = None
         if task.parent is not None and isinstance(task.parent.task_spec, BoundaryEventSplit):
             attached = next((str(c.id) for c in task.parent.children if c.task_spec.manual), None)
         spec = task.task_spec
-        found.append(TimerView(str(task.id), spec.name, spec.bpmn_name or spec.name,
-                               TimerEventDefinition.get_datetime(value), attached))
+        found.append(TimerView(str(task.id), spec.name, spec.bpmn_name or spec.name, due, attached))
     if not found:
         return []
     recorded = set(session.scalars(select(TimerFiring.task_id).where(
         TimerFiring.instance_id == instance_id, TimerFiring.task_id.in_([t.id for t in found]))))
     return [t for t in found if t.id not in recorded]
+
+
+def _cycle_first_due(task, value) -> datetime | None:
+    """A waiting cycle timer that fired: the due time of its first firing (None if it has not fired)."""
+    outputs = len(task.task_spec.outputs) or 1
+    fired = len(task.children) // outputs  # each firing adds one child per outgoing flow
+    if not fired or not isinstance(value, dict) or "next" not in value:
+        return None
+    return datetime.fromisoformat(value["next"]) - timedelta(seconds=float(value["duration"]) * fired)
 
 
 def clock() -> float:
