@@ -13,7 +13,6 @@ once, with the due time of its first firing.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
 
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -21,7 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.projection import TimerView
+from engine.cases.projection import TimerView, cycle_first_due
 from engine.storage.models import TimerFiring
 
 
@@ -36,8 +35,10 @@ def fired_on_arrival(session: Session, instance_id: int, workflow, since: float,
                 or str(task.id) in known):
             continue
         value = task._get_internal_data("event_value")
-        due = _cycle_first_due(task, value) if task.has_state(TaskState.WAITING) else (
-            TimerEventDefinition.get_datetime(value) if value else None)
+        if task.has_state(TaskState.WAITING) or isinstance(value, dict):
+            due = cycle_first_due(task)  # a cycle: it fired (or fired all its repeats) on arrival
+        else:
+            due = TimerEventDefinition.get_datetime(value) if value else None
         if due is None:
             continue
         attached = None
@@ -50,15 +51,6 @@ def fired_on_arrival(session: Session, instance_id: int, workflow, since: float,
     recorded = set(session.scalars(select(TimerFiring.task_id).where(
         TimerFiring.instance_id == instance_id, TimerFiring.task_id.in_([t.id for t in found]))))
     return [t for t in found if t.id not in recorded]
-
-
-def _cycle_first_due(task, value) -> datetime | None:
-    """A waiting cycle timer that fired: the due time of its first firing (None if it has not fired)."""
-    outputs = len(task.task_spec.outputs) or 1
-    fired = len(task.children) // outputs  # each firing adds one child per outgoing flow
-    if not fired or not isinstance(value, dict) or "next" not in value:
-        return None
-    return datetime.fromisoformat(value["next"]) - timedelta(seconds=float(value["duration"]) * fired)
 
 
 def clock() -> float:
