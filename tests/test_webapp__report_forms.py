@@ -3,7 +3,7 @@ manager; a period ending before it starts is a clear 400 in Chinese naming the f
 from library import clock, deploy_library, fast_validation  # noqa: F401 - fixtures
 from sqlalchemy import select
 
-from engine import Instance, create_user
+from engine import HumanTask, Instance, create_user
 
 PERIOD = {"batch": "5-6栋", "start_date": "2026-11-24", "end_date": "2026-11-20"}
 LAWSUIT = {"info_type": "lawsuit", "subject": "业主起诉停车费", "content": "已收到传票", "event_stage": "occurred"}
@@ -22,6 +22,9 @@ def test_a_move_in_period_ending_before_it_starts_is_refused_in_chinese(session,
     session.commit()
     ok = mgr.post("/cases/new/P001/move_in_report", data={**PERIOD, "end_date": "2026-11-30"})
     assert ok.status_code == 302 and session.scalars(select(Instance.case_no)).one().startswith("RZ")
+    task = session.scalars(select(HumanTask)).one()
+    page = mgr.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "入住快报" in page and "2026-11-30" in page and 'href="tel:2026' not in page  # a date is no phone
 
 
 def test_the_front_desk_registers_immediate_information_with_the_seeds_kinds(session, as_user, fast_validation,
