@@ -147,6 +147,8 @@ EXPECTED = {
     "callback_list": None,                               # no monthly list this month
     "archive": 100.0,                                    # C1 C2 C3 R1 R2 R3 closed with their records
     "survey_return": None,                               # no survey round this month (see test_surveys)
+    "reporting": None,                                   # no report to HQ this month (see test_figures__reporting)
+    "reporting_complete": None,
 }
 
 

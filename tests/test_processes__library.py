@@ -33,7 +33,7 @@ def test_every_procedure_of_the_issue_is_in_the_library():
     assert {p.name for p in PACKAGES} == {
         "complaint", "callback", "repair", "facility_rounds", "engineering_monthly", "planned_outage",
         "facility_emergency", "incident_report", "monthly_report", "callback_list", "complaint_box", "annual_plan",
-        "complaint_archive"}
+        "complaint_archive", "immediate_report", "move_in_report"}
 
 
 @pytest.mark.parametrize("folder", PACKAGES, ids=_ids)

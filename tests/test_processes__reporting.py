@@ -107,6 +107,27 @@ def test_late_monthly_report_is_chased_every_day_and_hq_told(session, monthly, c
     assert fire(session, clock, at(2026, 12, 12, 18, 0, 1)) == 2  # chasing stops once it is in
 
 
+def test_a_monthly_report_chased_every_time_can_still_be_sent(session, monthly, clock):
+    [case, _] = scheduled(session, clock, at(2026, 12, 1, 9, 0, 1))
+    for day in range(10, 17):  # five chases each (10th to 14th), then the reminders are used up
+        fire(session, clock, at(2026, 12, day, 18, 0, 1))
+    assert len(case.notices("manager")) == 10 and case.open() == {"write_monthly", "write_finance"}
+    assert case.tasks()["write_monthly"].due_at == at(2026, 12, 10, 18)  # overdue since its due time
+    case.complete("write_monthly", MONTHLY, user="mgr1").complete("write_finance", FINANCE, user="mgr1")
+    assert case.open() == {"review_monthly"}
+    assert case.escalated() == ["write_monthly", "write_finance"] * 5  # each chase recorded, the fifth too
+
+
+def test_a_monthly_report_opened_after_its_due_day_is_overdue_at_once(session, fast_validation, clock):
+    clock.move_to(at(2026, 12, 23, 9))  # deployed late in the month: the scheduler opens this month's report now
+    deploy_library(session, "monthly_report")
+    [case] = scheduled(session, clock, at(2026, 12, 23, 9, 0, 1))
+    assert case.escalated() == ["write_monthly", "write_finance"]  # each deadline once, its chases used up
+    assert case.tasks()["write_monthly"].due_at == at(2026, 12, 10, 18)
+    case.complete("write_monthly", MONTHLY, user="mgr1").complete("write_finance", FINANCE, user="mgr1")
+    assert case.open() == {"review_monthly"}
+
+
 # --- next month's callback list --------------------------------------------------------------------
 
 @pytest.fixture

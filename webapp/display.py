@@ -78,11 +78,13 @@ def filesize(size: int) -> str:
 
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def is_phone(key: str, value) -> bool:
-    """A value to offer as a tap-to-call link: a phone-like field, or a value that is plainly a phone number."""
-    if not isinstance(value, str) or not _PHONE.match(value.strip()):
+    """A value to offer as a tap-to-call link: a phone-like field, or a value that is plainly a phone number
+    (a date such as 2026-11-25 is not)."""
+    if not isinstance(value, str) or not _PHONE.match(value.strip()) or _DATE.match(value.strip()):
         return False
     return "phone" in key or "tel" in key or sum(c.isdigit() for c in value) >= 7
 

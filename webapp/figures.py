@@ -41,7 +41,7 @@ def _signed_in():
 
 BOARD_ROLES = {"manager", "cs_supervisor", "quality", "hq"}
 HQ_COLUMNS = ("satisfaction", "complaint_handling", "complaint_rate", "repair_timeliness", "repair_quality",
-              "callback_rate", "archive", "escalations")
+              "callback_rate", "archive", "escalations", "reporting")
 TREND = ("satisfaction", "complaint_handling", "repair_timeliness", "repair_quality", "archive")
 WEB_SYNC_EVENTS = 5000  # a page brings at most this many new audit events in; the periodic job does the rest
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

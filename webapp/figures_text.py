@@ -20,6 +20,9 @@ KPI_LABELS = {
     "callbacks_by_manager": _l("Callbacks by each manager (fewest)"),
     "callback_list": _l("Monthly callback list done in time"),
     "archive": _l("Closed cases archived complete"),
+    "survey_return": _l("Survey forms returned"),
+    "reporting": _l("Reports to HQ on time"),
+    "reporting_complete": _l("Reports to HQ graded complete"),
 }
 SHORT_LABELS = {
     "satisfaction": _l("Satisfaction"),
@@ -30,6 +33,7 @@ SHORT_LABELS = {
     "callback_rate": _l("Callbacks"),
     "archive": _l("Archived"),
     "escalations": _l("Escalations"),
+    "reporting": _l("Reports on time"),
 }
 CAUSE_LABELS = {
     "service": _l("Service not up to standard"),

@@ -212,6 +212,7 @@ _MESSAGES = [
     ("is not a 'date'", _l("Enter a date.")),
     ("is not a 'date-time'", _l("Enter a date and time.")),
     ("is in the future", _l("This time may not be later than now.")),
+    ("is earlier than", _l("This date may not be earlier than the start date.")),
     ("is not a 'email'", _l("Enter an e-mail address.")),
 ]
 

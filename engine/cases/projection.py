@@ -7,7 +7,7 @@ deleting rows, keeping assignees and creation times of tasks still open).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from SpiffWorkflow import TaskState
@@ -66,14 +66,29 @@ class Snapshot:
 
 
 def timer_due(task) -> datetime | None:
-    """The due time (UTC) of a waiting timer task, or None if it is not a timer or has no due time yet."""
+    """The due time (UTC) of a waiting timer task, or None if it is not a timer or has no due time yet.
+
+    A cycle whose repeats are used up (``R5/…``: the fifth chase went out) has none: SpiffWorkflow then
+    keeps its state, not a time, as the event's value.
+    """
     definition = task.task_spec.event_definition
     if not isinstance(definition, TimerEventDefinition):
         return None
     value = definition.details(task).value
-    if not value:
+    if not value or isinstance(value, dict):
         return None
     return TimerEventDefinition.get_datetime(value)
+
+
+def cycle_first_due(task) -> datetime | None:
+    """A cycle timer that fired (a chase every day from a due time): the due time of its first firing,
+    from its next time and how often it fired (each firing adds one child per outgoing flow); None if it
+    is no cycle or has not fired."""
+    value = task._get_internal_data("event_value")
+    fired = len(task.children) // (len(task.task_spec.outputs) or 1)
+    if not fired or not isinstance(value, dict) or "next" not in value:
+        return None
+    return datetime.fromisoformat(value["next"]) - timedelta(seconds=float(value["duration"]) * fired)
 
 
 def _title(spec) -> str:
@@ -110,16 +125,23 @@ def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
 
 
 def _missed_deadline(task) -> datetime | None:
-    """The due time of a non-interrupting deadline on ``task`` that already fired (the task stays open, overdue).
+    """The due time of a non-interrupting deadline on ``task`` that already fired (the task stays open, overdue);
+    a chase cycle counts from its first firing, not its next.
 
     Reminders (``escalates = false``) are not deadlines: once fired they no longer set the task's due time.
     """
     parent = task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
         return None
-    fired = [timer_due(c) for c in parent.children if c is not task and c.has_state(TaskState.COMPLETED)
-             and isinstance(getattr(c.task_spec, "event_definition", None), TimerEventDefinition)
-             and escalates(c.task_spec)]
+    fired = []
+    for c in parent.children:
+        if (c is task or not isinstance(getattr(c.task_spec, "event_definition", None), TimerEventDefinition)
+                or not escalates(c.task_spec)):
+            continue
+        if c.has_state(TaskState.COMPLETED):  # a date that fired, or a cycle that fired all its repeats
+            fired.append(timer_due(c) or cycle_first_due(c))
+        elif c.has_state(TaskState.WAITING):  # a cycle that fired and repeats: overdue since its first firing
+            fired.append(cycle_first_due(c))
     return min((d for d in fired if d is not None), default=None)
 
 

@@ -51,6 +51,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("callback_list", "%", 100.0),
     Kpi("archive", "%", 100.0),
     Kpi("survey_return", "%", 90.0),  # survey forms returned ÷ handed out (engine.figures.survey_rounds)
+    Kpi("reporting", "%", 100.0),           # reports to HQ in by their due time [001] 信息反馈的及时性
+    Kpi("reporting_complete", "%", 100.0),  # reports HQ graded complete (A) [001] 信息反馈的完整性
 )
 BY_KEY = {k.key: k for k in KPIS}
 DEFAULT_TARGETS = {k.key: k.target for k in KPIS if k.target is not None}

@@ -26,6 +26,13 @@ HANDLER_TASKS = {"handle_engineering": "engineering", "handle_security": "securi
 EXTENSION_TASK = "extend_supervisor"
 ARRIVAL_TASKS, REPAIR_TASK, SIGNOFF_TASK = ("accept_order", "arrive_site"), "repair_work", "signoff"
 LIST_TASK = "monthly_callbacks"                                      # field ``results`` rows, ``callback_staff``
+# the reports a property sends HQ (信息反馈机制 [001]): process -> the tasks that send one, each with a deadline
+REPORTS_TO_HQ = {MONTHLY_REPORT: ("write_monthly", "write_finance"),
+                 "annual_plan": ("write_annual", "major_repair_plan", "write_training"),
+                 INCIDENT: ("write_report",), "immediate_report": ("write_immediate",),
+                 "move_in_report": ("write_move_in",)}
+# HQ's assessment of them (reporting_assessment.json, field ``completeness``: A 完整, B 基本完整, C 不完整)
+ASSESSMENT_TASKS = frozenset({"review_monthly", "assess_annual", "assess_immediate", "assess_move_in"})
 COMPLAINT_RECORD = ("resident_name", "building_room", "contact_phone", "content", "channel")
 REPAIR_RECORD = ("resident_name", "building_room", "content")
 
@@ -152,6 +159,29 @@ def _callback_list(events, started: Event) -> list[Fact]:
     return facts
 
 
+def _reports(process_key: str, events) -> list[Fact]:
+    """Each report to HQ is on time when it came in before its deadline fired (its first chase), decided by
+    whichever came first; a task done again in a loop (a move-in report every day) is a report each round.
+    HQ's assessment of a report counts for completeness: complete when graded A."""
+    facts = []
+    for name in REPORTS_TO_HQ.get(process_key, ()):
+        missed = False
+        for e in events:
+            if e.task_name != name:
+                continue
+            if _kind(e) == "escalated" and not missed:
+                missed = True
+                facts.append(Fact("reporting", e.at, hit=False, dim=process_key))
+            elif _kind(e) == "task_completed":
+                if not missed:
+                    facts.append(Fact("reporting", e.at, hit=True, dim=process_key))
+                missed = False
+    for e in _done(events, ASSESSMENT_TASKS):
+        if e.data.get("completeness") in ("A", "B", "C"):
+            facts.append(Fact("reporting_complete", e.at, hit=e.data["completeness"] == "A", dim=process_key))
+    return facts
+
+
 def facts_for_case(process_key: str, events: Iterable[Event]) -> list[Fact]:
     """Every KPI item one case contributes, from its audit events (oldest first)."""
     events = list(events)
@@ -168,7 +198,8 @@ def facts_for_case(process_key: str, events: Iterable[Event]) -> list[Fact]:
         facts += _repair(events, started, ended)
     elif process_key == CALLBACK_LIST:
         facts += _callback_list(events, started)
-    elif process_key == MONTHLY_REPORT:  # dated by its opening (the month after the one reported on)
+    facts += _reports(process_key, events)
+    if process_key == MONTHLY_REPORT:  # dated by its opening (the month after the one reported on)
         facts.append(Fact("report_opened", started.at, hit=True))
         if _done(events, REPORT_TASK):
             facts.append(Fact("report_submitted", started.at, hit=True))

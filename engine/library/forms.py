@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
@@ -26,7 +26,22 @@ def _not_in_future(validator, wanted, instance, schema):
         yield ValidationError(f"{instance!r} is in the future")
 
 
-_FormValidator = validators.extend(Draft202012Validator, {"notInFuture": _not_in_future})
+def _dates_in_order(validator, pairs, instance, schema):
+    """``"datesInOrder": [["start_date", "end_date"]]`` on an object: the second date may not lie before the
+    first (a period's end before its start); the error names the second field."""
+    if not isinstance(instance, dict) or not isinstance(pairs, list):
+        return
+    for first, second in pairs:
+        try:
+            start, end = date.fromisoformat(str(instance[first])[:10]), date.fromisoformat(str(instance[second])[:10])
+        except (KeyError, ValueError):
+            continue  # missing or malformed: ``required`` and ``format`` report it
+        if end < start:
+            yield ValidationError(f"{instance[second]!r} is earlier than {first}", path=[second])
+
+
+_FormValidator = validators.extend(Draft202012Validator, {"notInFuture": _not_in_future,
+                                                          "datesInOrder": _dates_in_order})
 
 
 @lru_cache(maxsize=512)
