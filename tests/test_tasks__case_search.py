@@ -93,3 +93,46 @@ def test_a_short_search_reads_the_gram_index_not_every_case(session, cases):
         assert "SCAN instances" not in plan and "SCAN case_grams" not in plan, plan
     else:
         assert "Seq Scan on instances" not in plan, plan
+
+
+@pytest.fixture
+def years(session, deployed):
+    """Ten cases an hour apart, oldest first, at two properties: rooms 1栋0 at both, a name only the oldest has."""
+    made = []
+    for i in range(10):
+        name = "欧阳娜娜" if i == 0 else f"业主{i}"
+        case = start_instance(session, ("P001", "P002")[i % 2], "service_request",
+                              {"resident": name, "room": f"1栋0{i}0{i}"}, now=T0 + timedelta(hours=i))
+        made.append(case.case_no)
+    session.commit()
+    return made
+
+
+@pytest.mark.parametrize("recent, few", [(3, 0), (2000, 0), (3, 1000)])
+def test_a_longer_text_is_found_newest_first_whether_the_newest_cases_hold_a_page_or_not(
+        session, years, monkeypatch, recent, few):
+    """A text is looked for among the newest cases (``RECENT``), then through the text index, or (SQLite, at most
+    ``FEW`` matches) in FTS5's list of its matches: the same answer every way."""
+    from engine.tasks import case_search
+
+    monkeypatch.setattr(case_search, "RECENT", recent)
+    monkeypatch.setattr(case_search, "FEW", few)
+    now = T0 + timedelta(days=1)
+    both, p1 = _ids(session, "P001", "P002"), _ids(session, "P001")
+    newest_first = years[::-1]
+    assert _found(session, both, now, text="1栋0", limit=3) == newest_first[:3]      # filled among the newest
+    assert _found(session, p1, now, text="1栋0", limit=2) == [years[8], years[6]]
+    assert _found(session, None, now, text="1栋0", limit=4) == newest_first[:4]      # head office
+    assert _found(session, both, now, text="欧阳娜", limit=3) == [years[0]]          # only the oldest case has it
+    assert _found(session, p1, now, text="欧阳娜", limit=3) == [years[0]]
+    assert _found(session, both, now, text="0909") == [years[9]]
+    assert _found(session, both, now, text="无此人") == []
+    page = search_cases(session, both, CaseQuery(text="1栋0", limit=4), now)       # paging by key goes on below
+    rest = search_cases(session, both, CaseQuery(text="1栋0", limit=4, after=page.next_after), now)
+    assert [c.case_no for c in page.rows + rest.rows] == newest_first[:8]
+    cancel_instance(session, session.scalar(select(CaseGram.instance_id).where(CaseGram.gram == "业主")
+                                            .order_by(CaseGram.created_at.desc()).limit(1)),
+                    user="sup1", reason="重复登记")                                   # the newest: years[9]
+    session.commit()
+    assert _found(session, both, now, text="1栋0", limit=3, status="running") == newest_first[1:4]
+    assert _found(session, both, now, text="1栋0", status="cancelled") == [years[9]]

@@ -13,14 +13,13 @@ from sqlalchemy import select
 
 from engine import (
     SUPERVISORS,
-    AuditEvent,
-    AuditKind,
     CaseQuery,
     InboxQuery,
     Instance,
     Process,
     Property,
     User,
+    escalated_steps,
     facets,
     inbox,
     open_notices,
@@ -81,9 +80,7 @@ def index():
     process_keys, tasks = facets(session, user)
     names = dict(session.execute(select(Process.key, Process.name)).all())  # a short table
     summaries = {case.id: summary_text(session, case) for case in cases.values()}
-    # (case, step) pairs that missed a deadline: the mark agrees with the *escalated* filter (this very step)
-    escalated = {tuple(r) for r in session.execute(select(AuditEvent.instance_id, AuditEvent.task_name).where(
-        AuditEvent.instance_id.in_(ids), AuditEvent.kind == AuditKind.ESCALATED).distinct())} if ids else set()
+    escalated = escalated_steps(session, ids)  # the mark agrees with the *escalated* filter (this very step)
     notices = open_notices(session, user, now - NOTICE_DAYS)
     assignees = {row.assignee for row in page.rows if row.assignee}
     holders = dict(session.execute(select(User.username, User.display_name)

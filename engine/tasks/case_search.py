@@ -3,17 +3,19 @@
 ``search_cases`` reads the ``instances`` table only (its ``search_text``, status and
 creation time, indexed by migration 0011), newest first, one page at a time by key
 (``after``: the last row's (created_at, id)), so page 1,000 costs what page 1 costs.
+A text many cases hold is found among the newest cases, a rarer one through the text index,
+so years of closed cases cost a common text nothing (see ``_case_walk``).
 It never loads a workflow and writes nothing.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, literal_column, select, table, tuple_, union_all
+from sqlalchemy import bindparam, func, literal, literal_column, select, table, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from engine.storage.models import AuditEvent, AuditKind, CaseGram, HumanTask, Instance, InstanceStatus, Process
@@ -63,37 +65,43 @@ def text_condition(text: str, dialect: str):
     if CASE_NO.match(text):
         return Instance.case_no == text
     if dialect == "sqlite" and len(text) >= 3:
-        phrase = '"' + text.replace('"', '""') + '"'
-        return Instance.id.in_(select(literal_column("rowid")).select_from(table("instances_search"))
-                               .where(literal_column("instances_search").op("MATCH")(phrase)))
+        return Instance.id.in_(_fts_matches(text))
     return Instance.search_text.contains(text, autoescape=True)
 
 
-def conditions(query: CaseQuery, now: datetime, dialect: str = "postgresql", key=None) -> list:
+def _fts_matches(text: str):
+    """SQLite: the ids of the cases whose ``search_text`` holds ``text`` (three or more characters), by FTS5."""
+    phrase = '"' + text.replace('"', '""') + '"'
+    return (select(literal_column("rowid")).select_from(table("instances_search"))
+            .where(literal_column("instances_search").op("MATCH")(phrase)))
+
+
+def conditions(query: CaseQuery, now: datetime, dialect: str = "postgresql", key=None, cases=Instance) -> list:
     """The SQL conditions of ``query`` over ``Instance``, apart from whose properties (see ``search_cases``).
 
     ``key``: the (created_at, id) columns a page key compares with (default the instance's own);
-    given, the text is left to the caller (a walk over ``case_grams``)."""
+    given, the text is left to the caller (a walk over ``case_grams``). ``cases``: where the case
+    columns come from (default the table; the columns of a subquery of it, such as the newest cases)."""
     where: list[Any] = []
     if query.process_key:
-        where.append(Instance.process_id.in_(select(Process.id).where(Process.key == query.process_key)))
+        where.append(cases.process_id.in_(select(Process.id).where(Process.key == query.process_key)))
     if query.status in STATUSES:
-        where.append(Instance.status == InstanceStatus(query.status))
+        where.append(cases.status == InstanceStatus(query.status))
     if query.since:
-        where.append(Instance.created_at >= _day_start(query.since, query.tz))
+        where.append(cases.created_at >= _day_start(query.since, query.tz))
     if query.until:
-        where.append(Instance.created_at < _day_start(query.until + timedelta(days=1), query.tz))
+        where.append(cases.created_at < _day_start(query.until + timedelta(days=1), query.tz))
     if query.text and key is None:
         where.append(text_condition(query.text.strip(), dialect))
     if query.overdue:
-        where.append(select(HumanTask.id).where(HumanTask.instance_id == Instance.id, HumanTask.due_at < now).exists())
+        where.append(select(HumanTask.id).where(HumanTask.instance_id == cases.id, HumanTask.due_at < now).exists())
     if query.escalated:
-        where.append(select(AuditEvent.id).where(AuditEvent.instance_id == Instance.id,
+        where.append(select(AuditEvent.id).where(AuditEvent.instance_id == cases.id,
                                                  AuditEvent.kind == AuditKind.ESCALATED).exists())
     if query.after is not None:
         at, last_id = query.after  # a row-value comparison: the index is walked from the key
         page_key = tuple_(bindparam("at", at, type_=Instance.created_at.type), bindparam("last_id", last_id))
-        where.append(tuple_(*(key or (Instance.created_at, Instance.id))) < page_key)
+        where.append(tuple_(*(key or (cases.created_at, cases.id))) < page_key)
     return where
 
 
@@ -127,22 +135,109 @@ def search_cases(session: Session, property_ids, query: CaseQuery, now: datetime
 
 
 def _case_walk(session: Session, props: list[int] | None, query: CaseQuery, now: datetime) -> list[int]:
-    """The ids of one page (and one more) walked over the cases' own indexes, newest first."""
-    where = conditions(query, now, session.get_bind().dialect.name)
+    """The ids of one page (and one more), newest first.
+
+    A text of three or more characters (not a case number) that many cases hold is looked for
+    among each property's newest cases first: it fills the page there, whatever the years of
+    closed cases behind them, where the text index would list every case it matches. Only
+    properties where it did not (a rarer text) are searched through the text index. (On SQLite,
+    a text of at most ``FEW`` matches goes straight to them: FTS5 lists them in a moment.)
+    """
     take = query.limit + 1
+    scopes = _scopes(props)
+    dialect = session.get_bind().dialect.name
+    text = (query.text or "").strip()
+    if len(text) < 3 or CASE_NO.match(text):
+        return [r.id for r in _walk(session, scopes, conditions(query, now, dialect), take)]
+    if dialect == "sqlite":
+        few = list(session.scalars(_fts_matches(text).limit(FEW + 1)))
+        if len(few) <= FEW:
+            return [r.id for r in _through_the_text_index(session, scopes, query, now, few)]
+    rows, rest = _among_the_newest(session, scopes, query, now, text)
+    if rest:
+        rows += _through_the_text_index(session, rest, query, now)
+    rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+    return [r.id for r in rows[:take]]
+
+
+FEW = 1000  # SQLite: a text with at most this many matches is served from FTS5's list of them
+
+
+def _scopes(props: list[int] | None) -> list[list[int] | None]:
+    """The properties of each walk a search makes: one walk per property, or one over many (None: all)."""
     if props is None or len(props) > MERGE_AT_MOST:
-        scope = [] if props is None else [Instance.property_id.in_(props)]
-        ids = list(session.scalars(select(Instance.id).where(*scope, *where).order_by(*NEWEST).limit(take)))
-    elif len(props) == 1:
-        ids = list(session.scalars(select(Instance.id).where(Instance.property_id == props[0], *where)
-                                   .order_by(*NEWEST).limit(take)))
-    else:
-        walks = [select(Instance.id, Instance.created_at).where(Instance.property_id == p, *where)
-                 .order_by(*NEWEST).limit(take).subquery() for p in props]
-        merged = union_all(*[select(w.c.id, w.c.created_at) for w in walks]).subquery()
-        ids = list(session.scalars(select(merged.c.id).order_by(merged.c.created_at.desc(), merged.c.id.desc())
-                                   .limit(take)))
-    return ids
+        return [props]
+    return [[p] for p in props]
+
+
+def _within(scope: list[int] | None, column=Instance.property_id) -> list:
+    if scope is None:
+        return []
+    return [column == scope[0]] if len(scope) == 1 else [column.in_(scope)]
+
+
+def _walk(session: Session, scopes: list[list[int] | None], where: list, take: int) -> list:
+    """(id, created_at) of the newest ``take`` cases matching ``where``: each scope walked newest first on its
+    own index range, the walks merged (UNION ALL of per-property LIMITs)."""
+    columns = (Instance.id, Instance.created_at)
+    walks = [select(*columns).where(*_within(scope), *where).order_by(*NEWEST).limit(take) for scope in scopes]
+    if len(walks) == 1:
+        return list(session.execute(walks[0]))
+    merged = union_all(*[select(*w.subquery().c) for w in walks]).subquery()
+    return list(session.execute(select(merged.c.id, merged.c.created_at)
+                                .order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(take)))
+
+
+RECENT = 1000  # the newest cases a text is first looked for among, shared out over the properties (a 20th at least)
+
+
+def _among_the_newest(session: Session, scopes: list[list[int] | None], query: CaseQuery, now: datetime,
+                      text: str) -> tuple[list, list[list[int] | None]]:
+    """The matches of ``text`` among each scope's newest cases (from the page key on), and the scopes where
+    that is not the answer: fewer matches than a page, and older cases left.
+
+    Where a page is found, it is the scope's answer: every newer case of the scope was read."""
+    take, size = query.limit + 1, max(RECENT // len(scopes), RECENT // 20)
+    dialect = session.get_bind().dialect.name
+    key = conditions(CaseQuery(after=query.after), now)
+    windows = [select(Instance.id, Instance.created_at, Instance.status, Instance.process_id, Instance.search_text)
+               .where(*_within(scope), *key).order_by(*NEWEST).limit(size).subquery() for scope in scopes]
+    hits = [select(w.c.id, w.c.created_at, literal(i).label("scope"))
+            .where(*conditions(replace(query, text=None, after=None), now, dialect, cases=w.c),
+                   w.c.search_text.contains(text, autoescape=True))
+            .order_by(w.c.created_at.desc(), w.c.id.desc()).limit(take) for i, w in enumerate(windows)]
+    found: dict[int, list] = {}
+    for row in session.execute(hits[0] if len(hits) == 1 else union_all(*[select(*h.subquery().c) for h in hits])):
+        found.setdefault(row.scope, []).append(row)
+    short = [i for i in range(len(scopes)) if len(found.get(i, ())) < take]
+    if short:  # a window of fewer cases than its size held the whole scope: its matches are all there are
+        counts = [select(literal(i).label("scope"), select(func.count()).select_from(windows[i]).scalar_subquery()
+                         .label("n")) for i in short]
+        whole = {r.scope for r in session.execute(counts[0] if len(counts) == 1 else union_all(*counts)) if r.n < size}
+        short = [i for i in short if i not in whole]
+    return [r for i, rows in found.items() if i not in short for r in rows], [scopes[i] for i in short]
+
+
+def _through_the_text_index(session: Session, scopes: list[list[int] | None], query: CaseQuery, now: datetime,
+                            matching: list[int] | None = None) -> list:
+    """(id, created_at) of the newest matches in ``scopes`` through the text index (or among the cases
+    ``matching``, FTS5's list of them), in one statement.
+
+    A rare text, or one the newest cases did not hold a page of: walking a case index (by
+    property or by time) would read case after case down the years. The property is compared
+    as an expression and the order is an expression, which no index holds, so the planner can
+    only start from the text's matches (FTS5, the trigram index) and sort them — SQLite without
+    statistics would walk the property's cases, PostgreSQL gamble a walk on its guess of how
+    many cases a substring matches."""
+    dialect = session.get_bind().dialect.name
+    props = None if None in scopes else sorted({p for scope in scopes if scope for p in scope})
+    where = conditions(query if matching is None else replace(query, text=None), now, dialect)
+    if matching is not None:
+        where.append(Instance.id.in_(matching))
+    newest = func.coalesce(Instance.created_at, Instance.created_at).desc()
+    return list(session.execute(select(Instance.id, Instance.created_at)
+                                .where(*_within(props, Instance.property_id + 0), *where)
+                                .order_by(newest, Instance.id.desc()).limit(query.limit + 1)))
 
 
 GRAM_NEWEST = (CaseGram.created_at.desc(), CaseGram.instance_id.desc())

@@ -123,6 +123,16 @@ def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> Inb
     return InboxPage(list(rows), min(total, cap), page, query.per_page, capped=total > cap)
 
 
+def escalated_steps(session: Session, instance_ids) -> set[tuple[int, str]]:
+    """(case, step) pairs among the cases ``instance_ids`` that missed a deadline: the *escalated* mark of a page's
+    rows, agreeing with the *escalated* filter (this very step). Reads those cases' events only (0017)."""
+    if not instance_ids:
+        return set()
+    return {(r.instance_id, r.task_name) for r in session.execute(
+        select(AuditEvent.instance_id, AuditEvent.task_name).where(
+            AuditEvent.instance_id.in_(sorted(instance_ids)), AuditEvent.kind == AuditKind.ESCALATED).distinct())}
+
+
 def _after(due: datetime | None, created: datetime, case_id: int, task_id: str):
     """SQL condition: rows after (due, created, case, id) in the inbox's order (no due time last)."""
     same_case = and_(HumanTask.instance_id == case_id, HumanTask.id > task_id)
