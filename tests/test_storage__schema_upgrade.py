@@ -106,7 +106,7 @@ def test_a_database_of_the_first_migration_upgrades_with_its_cases(blank_engine,
         assert fire_due_timers(session, T0 + timedelta(hours=1, minutes=1)).fired == 1
         assert session.scalars(select(HumanTask.task_name).where(HumanTask.instance_id == case_id)).all() == ["review"]
         assert session.scalars(select(OutboxMessage.address)).all() == ["sup1@example.com"]
-        kinds = session.scalars(select(AuditEvent.kind).where(AuditEvent.instance_id == case_id)).all()
+        kinds = session.scalars(select(AuditEvent.kind).where(AuditEvent.instance_id == case_id).order_by(AuditEvent.id)).all()
         assert kinds[0] == AuditKind.STARTED and AuditKind.ESCALATED in kinds
     workflows._cache.clear()
     specs._versions.clear()
