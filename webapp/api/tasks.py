@@ -12,7 +12,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine import (
-    Conflict,
     EngineError,
     HumanTask,
     InboxQuery,
@@ -88,7 +87,7 @@ class CompleteSchema(Schema):
 
 class ReassignSchema(Schema):
     to = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64),
-                       metadata={"description": "交给谁(员工账号);null 退回岗位"})
+                       metadata={"description": "交给谁(员工账号);null 放回岗位"})
 
 
 class DoneSchema(Schema):
@@ -212,6 +211,18 @@ def _check_version(instance: Instance) -> None:
                     "The case changed since you read it; reload and try again."))
 
 
+def _assigned(instance: Instance, action):
+    """Run a claim, release or reassign; commit and answer the task, or roll back and answer why not."""
+    session = get_session()
+    try:
+        row = action()
+    except EngineError as exc:  # Conflict (held meanwhile), NotAllowed, NotFound
+        session.rollback()
+        return engine_error(exc)
+    session.commit()
+    return task_dump(row, instance.summary)
+
+
 @blp.post("/tasks/<task_id>/claim")
 @blp.doc(security=BEARER, operationId="claimTask")
 @blp.response(200, TaskSchema, example={**TASK_EXAMPLE, "assignee": "eng1"})
@@ -225,35 +236,23 @@ def claim_task(task_id: str):
     if not can_work(session, user, task):
         abort(403)
     _check_version(instance)
-    try:
-        row = claim(session, task.id, user.username)
-    except Conflict as exc:
-        session.rollback()
-        return engine_error(exc)
-    session.commit()
-    return task_dump(row, instance.summary)
+    return _assigned(instance, lambda: claim(session, task.id, user.username))
 
 
 @blp.post("/tasks/<task_id>/release")
 @blp.doc(security=BEARER)
 @blp.response(200, TaskSchema, example=TASK_EXAMPLE)
 def release_task(task_id: str):
-    """退回岗位
+    """放弃认领
 
-    把我认领的待办退回岗位;主管可把他人认领的待办退回岗位。
+    放弃我认领的待办,待办放回岗位;主管可把他人认领的待办放回岗位。
     """
     session, user = get_session(), auth.staff()
     task, instance = task_or_404(task_id)
     if task.assignee != user.username and not is_supervisor(user, task.property_id):
         abort(403)
-    try:
-        row = (release(session, task.id, user.username) if task.assignee == user.username
-               else reassign(session, task.id, None, by=user.username))
-    except Conflict as exc:
-        session.rollback()
-        return engine_error(exc)
-    session.commit()
-    return task_dump(row, instance.summary)
+    return _assigned(instance, lambda: release(session, task.id, user.username) if task.assignee == user.username
+                     else reassign(session, task.id, None, by=user.username))
 
 
 @blp.post("/tasks/<task_id>/reassign")
@@ -263,7 +262,7 @@ def release_task(task_id: str):
 def reassign_task(body, task_id: str):
     """改派(主管)
 
-    主管把待办交给本岗位的另一位员工,或退回岗位(to 为 null);不是主管返回 403,
+    主管把待办交给本岗位的另一位员工,或放回岗位(to 为 null);不是主管返回 403,
     对方不在该岗位返回 422。
     """
     session, user = get_session(), auth.staff()
@@ -274,13 +273,7 @@ def reassign_task(body, task_id: str):
     if to is not None and to not in {u.username for u in holders(session, task.property_id, task.lane)}:
         return error(422, "invalid", errors={"to": "此人不在该岗位" if _zh() else "Not a holder of the task's role."})
     _check_version(instance)
-    try:
-        row = reassign(session, task.id, to, by=user.username)
-    except EngineError as exc:
-        session.rollback()
-        return engine_error(exc)
-    session.commit()
-    return task_dump(row, instance.summary)
+    return _assigned(instance, lambda: reassign(session, task.id, to, by=user.username))
 
 
 @blp.post("/tasks/<task_id>/complete")
