@@ -462,7 +462,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=100, help="operations per figure")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--big", type=int, default=100_000, help="open tasks for the large inbox (0: skip)")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench_wt17",
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench",
                         help="PostgreSQL URL (its public schema is dropped)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
     parser.add_argument("--memory", type=int, default=0, help="only: RSS of the embedded server over N completions")
