@@ -22,6 +22,7 @@ Usage: python bench/bench_http.py [--mode embedded|production|both] [--ops 100] 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import re
@@ -237,7 +238,68 @@ def stop(proc: subprocess.Popen) -> None:
 # ---------------------------------------------------------------- the measures
 
 
-def http_figures(port: int, tasks: list[str], ops: int, clients: int) -> dict[str, list[float] | tuple]:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes ``pids`` have used so far (Linux ``/proc``); gone ones count 0."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def group_pids(pgid: int) -> list[int]:
+    """The processes of process group ``pgid`` (a server and its workers)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) == pgid:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+class CpuMeter:
+    """CPU used by each part of the system during a phase: web processes, database backends, clients."""
+
+    def __init__(self, web: list[int], db_url: str | None):
+        self.web, self.db_url = web, db_url
+
+    def _db_pids(self) -> list[int]:
+        if not self.db_url:
+            return []
+        engine = make_engine(self.db_url)
+        with engine.connect() as conn:
+            pids = [r[0] for r in conn.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"))]
+        engine.dispose()
+        return pids
+
+    def __enter__(self) -> CpuMeter:
+        self.web_pids = [p for g in self.web for p in group_pids(g)]
+        self.db_pids = self._db_pids()
+        self.start = (cpu_seconds(self.web_pids), cpu_seconds(self.db_pids), time.process_time())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        db_pids = sorted(set(self.db_pids) | set(self._db_pids()))  # a connection opened meanwhile counts whole
+        self.used = (cpu_seconds(self.web_pids) - self.start[0],
+                     cpu_seconds(db_pids) - self.start[1] if self.db_url else 0.0,
+                     time.process_time() - self.start[2])
+
+    def per(self, n: int) -> str:
+        web, db, clients = (x * 1000 / n for x in self.used)
+        total = web + db + clients
+        return (f"CPU per completion: web {web:.2f} ms, database {db:.2f} ms, clients {clients:.2f} ms = "
+                f"{total:.2f} ms -> at most {os.cpu_count() * 1000 / total:.0f}/s on {os.cpu_count()} cores")
+
+
+def http_figures(port: int, tasks: list[str], ops: int, clients: int,
+                 meter: CpuMeter | None = None) -> dict[str, list[float] | tuple]:
     """Times each operation over HTTP; ``tasks`` are consumed (each completed once)."""
     out: dict = {}
     signin: list[float] = []
@@ -287,12 +349,15 @@ def http_figures(port: int, tasks: list[str], ops: int, clients: int) -> dict[st
             complete(browser, task_id, many)
 
     threads = [threading.Thread(target=worker, args=(br,)) for br in browsers]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    out[f"complete a task (POST), {clients} clients"] = (many, time.perf_counter() - t0)
+    with meter or contextlib.nullcontext():
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        out[f"complete a task (POST), {clients} clients"] = (many, time.perf_counter() - t0)
+    if meter is not None:
+        out["cpu"] = meter.per(len(many))
 
     case_page: list[float] = []
     for _ in range(ops):
@@ -375,6 +440,9 @@ def inbox_inprocess(url: str, ops: int) -> list[float]:
 def report(title: str, figures: dict, inproc: dict) -> None:
     print(f"\n{title}")
     for label, value in figures.items():
+        if label == "cpu":
+            print(f"    {value}  (GET the task page + POST it)", flush=True)
+            continue
         samples, wall = value if isinstance(value, tuple) else (value, None)
         line = f"  {label:<38} {stats(samples, wall)}"
         med = statistics.median(samples)
@@ -401,11 +469,13 @@ def run(mode: str, url: str, redis_url: str | None, args, tmp: Path) -> None:
         else:
             env["REDIS_URL"] = redis_url
             procs.append(start([str(BIN / "pflow-worker"), "work", "timers", "mail"], env, None, tmp / "worker.log"))
-            procs.append(start([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+            procs.append(start([str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+                                "--workers", str(args.web_workers), "--bind", f"127.0.0.1:{port}",
                                 "webapp:create_app()"], env, port, tmp / "gunicorn.log"))
         web_tasks = tasks[: args.ops * 3 + 5]
         inproc_tasks = tasks[args.ops * 3 + 5:]
-        figures = http_figures(port, web_tasks, args.ops, args.clients)
+        meter = CpuMeter([p.pid for p in procs], url if mode == "production" else None)
+        figures = http_figures(port, web_tasks, args.ops, args.clients, meter)
         inproc = inprocess_figures(url, inproc_tasks, args.ops)
         report(f"{mode}: HTTP, with the in-process figures of the same operation", figures, inproc)
         for total in (1000, args.big):
@@ -461,6 +531,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=["embedded", "production", "both"], default="both")
     parser.add_argument("--ops", type=int, default=100, help="operations per figure")
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (production)")
     parser.add_argument("--big", type=int, default=100_000, help="open tasks for the large inbox (0: skip)")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench",
                         help="PostgreSQL URL (its public schema is dropped)")

@@ -85,3 +85,26 @@ def test_user_input_is_escaped(session, as_user):
     for page in (fd.get("/").get_data(as_text=True), fd.get(f"/tasks/{task.id}").get_data(as_text=True),
                  fd.get(f"/cases/{case.id}").get_data(as_text=True)):
         assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_completing_leads_to_my_next_task_when_it_is_mine(session, as_user):
+    from engine import create_user, opened_by_completion
+    create_user(session, "fe1", "前台兼工程小陈", "password-fe1", roles={"P001": ["front_desk", "engineering"]})
+    session.commit()
+    case, task = open_task(session)
+    response = as_user("fe1").post(f"/tasks/{task.id}", data={"urgency": "urgent", "content": "厨房漏水", "items": ""})
+    [nxt] = tasks_of(session, case)
+    assert nxt.lane == "engineering"
+    assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{nxt.id}"  # straight on
+    assert opened_by_completion(case) is None  # another session's object: nothing known, the rows decide
+
+
+def test_the_step_says_what_a_completion_opened(session, deployed):
+    from engine import complete_task, opened_by_completion
+    case, task = open_task(session)
+    done = complete_task(session, task.id, {"urgency": "urgent", "content": "厨房漏水", "items": []}, user="fd1")
+    session.commit()
+    opened = opened_by_completion(done)
+    [row] = tasks_of(session, case)
+    assert opened is not None and not opened.others_open
+    assert [(t.id, t.lane, t.due_at) for t in opened.tasks] == [(row.id, row.lane, row.due_at)]

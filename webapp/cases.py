@@ -75,9 +75,9 @@ def start(property_code: str, process_key: str):
                                form_errors=formrender.field_errors(exc).get("")), 400
     session.commit()
     flash(_("Case %(case)s registered.", case=case.case_no), "success")
-    mine = my_next_task(case.id)
+    mine = my_next_task(case)
     if mine is not None:
-        return redirect(url_for("tasks.work", task_id=mine.id))
+        return redirect(url_for("tasks.work", task_id=mine))
     return redirect(url_for(".show", case_id=case.id))
 
 

@@ -16,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -80,8 +81,8 @@ def _keepers_only():
 
 @bp.app_context_processor
 def _nav():
-    def keeps_register() -> bool:
-        return bool(current_user.is_authenticated and my_properties())
+    def keeps_register() -> bool:  # the menu asks on every page: from the roles already loaded, no query
+        return bool(current_user.is_authenticated and _keeper_property_ids())
     def lookup_url() -> str | None:  # the case start form fills name and phone from the register
         code = (request.view_args or {}).get("property_code")
         if request.endpoint != "cases.start" or not current_user.is_authenticated:
@@ -90,11 +91,17 @@ def _nav():
     return {"keeps_register": keeps_register, "lookup_url": lookup_url()}
 
 
+def _keeper_property_ids() -> list[int]:
+    return [pid for pid in my_property_ids() if my_lanes(pid) & KEEPERS or current_user.is_hq]
+
+
 def my_properties() -> list[Property]:
-    ids = [pid for pid in my_property_ids() if my_lanes(pid) & KEEPERS or current_user.is_hq]
-    if not ids:
-        return []
-    return list(get_session().scalars(select(Property).where(Property.id.in_(ids)).order_by(Property.code)))
+    """The properties whose household register I keep (read once per request)."""
+    if "register_properties" not in g:
+        ids = _keeper_property_ids()
+        g.register_properties = list(get_session().scalars(
+            select(Property).where(Property.id.in_(ids)).order_by(Property.code))) if ids else []
+    return g.register_properties
 
 
 def property_or_404(code: str) -> Property:

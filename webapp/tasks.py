@@ -17,7 +17,6 @@ from engine import (
     InstanceStatus,
     NotAllowed,
     NotFound,
-    Property,
     User,
     attachments_of,
     brief,
@@ -49,9 +48,8 @@ def _schema(instance: Instance, form: str | None) -> dict | None:
     return json.loads(text) if text else None
 
 
-def _prefill(task: HumanTask) -> dict:
-    prop = get_session().get(Property, task.property_id)
-    return formrender.prefill_values(me().display_name, datetime.now(UTC), prop.timezone)
+def _prefill(instance: Instance) -> dict:
+    return formrender.prefill_values(me().display_name, datetime.now(UTC), instance.property.timezone)
 
 
 def _render(task: HumanTask, instance: Instance, schema, values=None, errors=None, status=200, add_row=None,
@@ -80,7 +78,7 @@ def _render(task: HumanTask, instance: Instance, schema, values=None, errors=Non
                            accept=",".join(current_app.config["ATTACHMENT_TYPES"]),
                            max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
                            fields=formrender.fields(schema, values, errors, add_row=add_row,
-                                                    prefill=None if values is not None else _prefill(task),
+                                                    prefill=None if values is not None else _prefill(instance),
                                                     pickers=pickers),
                            form_errors=(errors or {}).get(""),
                            may_work=may_work(task), supervisor=supervises(task.property_id),
@@ -109,7 +107,8 @@ def _report_figures(task: HumanTask, instance: Instance):
 @login_required
 def work(task_id: str):
     session = get_session()
-    if request.method == "POST" and session.get(HumanTask, task_id) is None:
+    task = session.get(HumanTask, task_id)  # held here: the session's identity map keeps rows only while used
+    if request.method == "POST" and task is None:
         return stale.conflict_page(task_id)  # completed, closed by a deadline or cancelled meanwhile: 409
     task = task_or_404(task_id)
     instance = case_or_404(task.instance_id)
@@ -149,8 +148,8 @@ def work(task_id: str):
         return redirect(url_for("inbox.index"))
     flash(_("Done: %(task)s (%(case)s). Next: %(next)s", task=task.title, case=instance.case_no,
             next=instance.current_step or _("case closed")), "success")
-    mine = my_next_task(instance.id)  # the same person often does the next step (confirm, classify, dispatch)
-    return redirect(url_for(".work", task_id=mine.id) if mine is not None else url_for("inbox.index"))
+    mine = my_next_task(instance)  # the same person often does the next step (confirm, classify, dispatch)
+    return redirect(url_for(".work", task_id=mine) if mine is not None else url_for("inbox.index"))
 
 
 def _assign(task_id: str, action, done: str):

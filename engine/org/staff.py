@@ -6,7 +6,7 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from engine.exceptions import NotAllowed, NotFound
 from engine.org.roles import ROLES
@@ -108,7 +108,9 @@ def holders(session: Session, property_id: int, role: str) -> list[User]:
     else:
         query = select(User).join(RoleAssignment).where(RoleAssignment.property_id == property_id,
                                                         RoleAssignment.role == role)
-    return list(session.scalars(query.where(User.active.is_(True)).order_by(User.username)))
+    # callers want names, not each holder's roles: those load only if asked for (no second SELECT)
+    return list(session.scalars(query.where(User.active.is_(True)).order_by(User.username)
+                                .options(lazyload(User.roles))))
 
 
 def property_ids(session: Session, user: User) -> set[int]:
