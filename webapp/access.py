@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from engine import (
@@ -13,10 +12,9 @@ from engine import (
     Instance,
     User,
     can_work,
-    excluded_from,
     is_supervisor,
     lanes_by_property,
-    opened_by_completion,
+    next_task_for,
     property_ids,
 )
 
@@ -73,21 +71,8 @@ def supervises(property_id: int) -> bool:
 
 
 def my_next_task(case: Instance) -> str | None:
-    """The id of the case's open task I would do next (my role, not held by someone else, not excluded), if any.
-
-    After a completion the step's own result says which tasks it opened: when nothing else of the case
-    stayed open and nobody is excluded from them, no one holds them yet and no rows need reading back.
-    """
-    opened = opened_by_completion(case)
-    if opened is not None and not opened.others_open and not any(t.excluded for t in opened.tasks):
-        lanes = my_lanes(case.property_id) | ({"hq"} if me().is_hq else set())
-        mine = [t for t in opened.tasks if t.lane in lanes]
-        mine.sort(key=lambda t: (t.due_at is None, t.due_at or case.updated_at))
-        return mine[0].id if mine else None
-    rows = get_session().scalars(select(HumanTask).where(HumanTask.instance_id == case.id)
-                                 .order_by(HumanTask.due_at.is_(None), HumanTask.due_at))
-    return next((t.id for t in rows if may_work(t) and t.assignee in (None, me().username)
-                 and not excluded_from(t, me().username)), None)
+    """The id of the case's open task I would do next, if any (see ``engine.next_task_for``)."""
+    return next_task_for(get_session(), me(), case)
 
 
 def may_own_processes() -> bool:

@@ -25,6 +25,7 @@ from engine import (
     inbox,
     is_supervisor,
     lanes_by_property,
+    next_task_for,
     property_ids,
     reassign,
     release,
@@ -300,6 +301,5 @@ def complete(body, task_id: str):
         session.rollback()
         return engine_error(exc)
     session.commit()
-    mine = next((t for t in session.query(HumanTask).filter(HumanTask.instance_id == done.id) if _may_work(t)), None)
     return {"case_id": done.id, "case_no": done.case_no, "status": done.status.value,
-            "current_step": done.current_step, "next_task": mine.id if mine else None}
+            "current_step": done.current_step, "next_task": next_task_for(session, user, done)}
