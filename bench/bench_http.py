@@ -357,12 +357,70 @@ def http_figures(port: int, tasks: list[str], ops: int, clients: int,
             t.join()
         out[f"complete a task (POST), {clients} clients"] = (many, time.perf_counter() - t0)
     if meter is not None:
-        out["cpu"] = meter.per(len(many))
+        out["cpu (browser)"] = meter.per(len(many)) + "  (GET the task page + POST it)"
 
     case_page: list[float] = []
     for _ in range(ops):
         _timed(lambda: b.request("GET", "/cases/1"), case_page)
     out["case page (GET)"] = case_page
+    return out
+
+
+def api_figures(port: int, tasks: list[str], ops: int, clients: int,
+                meter: CpuMeter | None = None) -> dict[str, list[float] | tuple | str]:
+    """Completions through the JSON API (a mini-program or another system): a staff token, then one POST per
+    completion with the form's data as JSON; no page is rendered. ``tasks`` are consumed."""
+    import json
+
+    def token(username: str) -> str:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("POST", "/api/v1/tokens", body=json.dumps({"username": username, "password": PASSWORD,
+                                                                  "name": "bench"}),
+                     headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        body = response.read()
+        assert response.status in (200, 201), (response.status, body[:300])
+        return json.loads(body)["token"]
+
+    body = json.dumps({"data": REGISTER_DATA}).encode()
+
+    def complete(conn: http.client.HTTPConnection, auth: str, task_id: str, samples: list[float]) -> None:
+        t = time.perf_counter()
+        conn.request("POST", f"/api/v1/tasks/{task_id}/complete", body=body,
+                     headers={"Authorization": auth, "Content-Type": "application/json"})
+        response = conn.getresponse()
+        answer = response.read()
+        samples.append((time.perf_counter() - t) * 1000)
+        assert response.status == 200, (response.status, answer[:300])
+
+    out: dict = {}
+    auths = [f"Bearer {token(f'desk{i % 8}')}" for i in range(clients)]
+    conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(clients)]
+    one: list[float] = []
+    for _ in range(ops):
+        complete(conns[0], auths[0], tasks.pop(), one)
+    out["complete a task (API POST), 1 client"] = one
+    many: list[float] = []
+    lock = threading.Lock()
+
+    def worker(k: int) -> None:
+        while True:
+            with lock:
+                if not tasks or len(many) >= ops * 2:
+                    return
+                task_id = tasks.pop()
+            complete(conns[k], auths[k], task_id, many)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    with meter or contextlib.nullcontext():
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        out[f"complete a task (API POST), {clients} clients"] = (many, time.perf_counter() - t0)
+    if meter is not None:
+        out["cpu (API)"] = meter.per(len(many))
     return out
 
 
@@ -440,8 +498,8 @@ def inbox_inprocess(url: str, ops: int) -> list[float]:
 def report(title: str, figures: dict, inproc: dict) -> None:
     print(f"\n{title}")
     for label, value in figures.items():
-        if label == "cpu":
-            print(f"    {value}  (GET the task page + POST it)", flush=True)
+        if label.startswith("cpu"):
+            print(f"    {value}", flush=True)
             continue
         samples, wall = value if isinstance(value, tuple) else (value, None)
         line = f"  {label:<38} {stats(samples, wall)}"
@@ -456,10 +514,11 @@ def report(title: str, figures: dict, inproc: dict) -> None:
 def run(mode: str, url: str, redis_url: str | None, args, tmp: Path) -> None:
     print(f"\n=== {mode}: {url.split('@')[-1]} ===", flush=True)
     seed(url)
-    need = args.ops * 3 + args.ops * 2 + args.ops + 10
+    need = args.ops * 3 + args.ops * 2 + args.ops + 10 + args.ops * 3 + 5
     tasks = open_cases(url, need)
     port = free_port()
     env = {"DATABASE_URL": url, "PFLOW_SECRET_KEY": "bench-secret", "PFLOW_LOGIN_RATE_LIMIT": "100000 per minute",
+           "PFLOW_API_RATE_LIMIT": "100000 per minute",
            "PFLOW_MIGRATE_ON_START": "false"}
     procs = []
     try:
@@ -472,10 +531,12 @@ def run(mode: str, url: str, redis_url: str | None, args, tmp: Path) -> None:
             procs.append(start([str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
                                 "--workers", str(args.web_workers), "--bind", f"127.0.0.1:{port}",
                                 "webapp:create_app()"], env, port, tmp / "gunicorn.log"))
-        web_tasks = tasks[: args.ops * 3 + 5]
-        inproc_tasks = tasks[args.ops * 3 + 5:]
+        web_tasks, api_tasks = tasks[: args.ops * 3 + 5], tasks[args.ops * 3 + 5: args.ops * 6 + 10]
+        inproc_tasks = tasks[args.ops * 6 + 10:]
         meter = CpuMeter([p.pid for p in procs], url if mode == "production" else None)
         figures = http_figures(port, web_tasks, args.ops, args.clients, meter)
+        figures.update(api_figures(port, api_tasks, args.ops, args.clients,
+                                   CpuMeter([p.pid for p in procs], url if mode == "production" else None)))
         inproc = inprocess_figures(url, inproc_tasks, args.ops)
         report(f"{mode}: HTTP, with the in-process figures of the same operation", figures, inproc)
         for total in (1000, args.big):

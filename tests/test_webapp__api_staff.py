@@ -173,3 +173,17 @@ def test_bearer_calls_need_no_csrf_token_and_set_no_cookie(web_config, app, sess
         assert client.post("/login", data={"username": "fd1", "password": "password-fd1"}).status_code == 400  # pages
     finally:
         guarded.extensions["pflow_engine"].dispose()
+
+
+def test_a_deactivated_colleagues_token_stops_working_at_once(app, session):
+    from engine import User, deactivate_user
+    client = app.test_client()
+    token = token_for(client, "eng1")
+    _case, task = open_task(session)
+    assert client.get("/api/v1/tasks", headers=bearer(token)).status_code == 200
+    deactivate_user(session, session.scalars(select(User).where(User.username == "eng1")).one(), by="hq")
+    session.commit()
+    refused = client.get("/api/v1/tasks", headers=bearer(token))
+    assert refused.status_code == 401 and refused.json["code"] == "unauthorized"
+    done = client.post(f"/api/v1/tasks/{task.id}/complete", headers=bearer(token), json={"data": {}})
+    assert done.status_code == 401

@@ -48,7 +48,7 @@ def staff() -> User:
         abort(401)
     if token.scope != "staff":
         abort(403)
-    user = get_session().get(User, token.user_id)
+    user = token.user  # loaded with the token (and its roles) by ``verify``
     if user is None or not user.active:
         abort(401)
     return user

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.storage.database import Base
 from engine.storage.models._types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from engine.storage.models.user import User
 
 
 class ApiToken(Base):
@@ -27,3 +31,5 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship(lazy="select")  # a staff token's user (``verify`` loads it joined)
