@@ -140,7 +140,17 @@ from engine.storage.schema import create_schema, upgrade
 from engine.tasks.assignments import claim, deactivate_user, excluded_from, reassign, release
 from engine.tasks.case_search import STATUSES as CASE_STATUSES
 from engine.tasks.case_search import CaseQuery, decode_key, encode_key, search_cases
-from engine.tasks.inbox import DUE_SOON, InboxQuery, can_work, escalated_steps, facets, inbox, is_supervisor
+from engine.tasks.inbox import (
+    DUE_SOON,
+    InboxQuery,
+    can_work,
+    escalated_steps,
+    facets,
+    inbox,
+    is_supervisor,
+    page_key,
+    read_page_key,
+)
 from engine.tasks.next_task import next_task_for
 from engine.tasks.notices import dismiss as dismiss_notice
 from engine.tasks.notices import open_notices
@@ -156,7 +166,8 @@ __all__ = [
     "case_progress", "FileStore", "add_comment", "attach", "attachments_of", "open_incidents",
     "check_cases", "migrate_case", "migrate_cases", "brief", "task_data", "decision_outputs",
     # tasks
-    "InboxQuery", "inbox", "next_task_for", "facets", "escalated_steps", "can_work", "is_supervisor", "DUE_SOON",
+    "InboxQuery", "inbox", "page_key", "read_page_key", "next_task_for",
+    "facets", "escalated_steps", "can_work", "is_supervisor", "DUE_SOON",
     "claim", "release", "reassign", "excluded_from", "startable", "find_startable", "deactivate_user",
     "CaseQuery", "search_cases", "CASE_STATUSES", "encode_key", "decode_key", "open_notices", "dismiss_notice",
     # timers and messages

@@ -110,3 +110,36 @@ def test_supervisors_see_every_open_task_of_their_property(session, people):
         assert inbox(session, people["eng1"], InboxQuery(view="property"), now).total == 0
         p1 = people["eng1"].roles[0].property_id
         assert is_supervisor(sup, p1) and is_supervisor(hq, p1) and not is_supervisor(people["eng1"], p1)
+
+
+def test_keyset_pages_forwards_and_back_give_the_offset_order(session, people):
+    """Next and previous go by the rows at a page's edge: every task once, in the inbox's order, both ways,
+    also where many tasks are due at the very same moment (a batch registered together)."""
+    from engine import page_key, read_page_key
+
+    with time_machine.travel(T0, tick=False):
+        _cases(session, 7)  # due together: the order falls back to creation, case and task
+    with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
+        _cases(session, 4, urgency="urgent")
+    now = T0 + timedelta(minutes=6)
+    eng = people["eng1"]
+    everything = [r.id for r in inbox(session, eng, InboxQuery(per_page=100), now).rows]
+    assert len(everything) == 11
+    pages, query = [], InboxQuery(per_page=3)
+    while True:
+        page = inbox(session, eng, query, now)
+        pages.append([r.id for r in page.rows])
+        if not page.more:
+            break
+        query = InboxQuery(per_page=3, after=read_page_key(page_key(page.rows[-1])))
+    assert [len(p) for p in pages] == [3, 3, 3, 2] and sum(pages, []) == everything
+    back, query = [pages[-1]], InboxQuery(per_page=3, before=read_page_key(page_key(
+        inbox(session, eng, InboxQuery(per_page=3, page=4), now).rows[0])))
+    while True:
+        page = inbox(session, eng, query, now)
+        back.insert(0, [r.id for r in page.rows])
+        if not page.more:
+            break
+        query = InboxQuery(per_page=3, before=read_page_key(page_key(page.rows[0])))
+    assert back == pages
+    assert read_page_key("not-a-key") is None

@@ -13,7 +13,9 @@ from engine import (
     create_user,
     escalated_steps,
     inbox,
+    page_key,
     property_ids,
+    read_page_key,
     search_cases,
     start_instance,
 )
@@ -64,6 +66,26 @@ def test_inbox_queries_never_scan_the_task_table(session, deployed, who, query):
     assert page.total > 0
     reads = [(sql, params) for sql, params in seen if "human_tasks" in sql and sql.lstrip().upper().startswith("SELECT")]
     assert len(reads) >= 2  # the count and the page
+    for sql, params in reads:
+        assert full_scans(session, sql, params) == [], sql
+    session.rollback()
+
+
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_next_and_previous_pages_never_scan_the_task_table(session, deployed, direction):
+    """A deep page is read from its edge row along the index, forwards or backwards, never by skipping rows."""
+    hq = create_user(session, "hq", "总部", "password-hq", is_hq=True)
+    for i in range(30):
+        start_instance(session, ("P001", "P002")[i % 2], "service_request", {"resident": f"业主{i}", "room": "1-1"},
+                       user="fd1")
+    session.commit()
+    now = datetime.now(UTC)
+    middle = inbox(session, hq, InboxQuery(view="property", per_page=10, page=2), now).rows[5]
+    with statements(session) as seen:
+        page = inbox(session, hq, InboxQuery(view="property", per_page=10, **{direction: read_page_key(
+            page_key(middle))}), now)
+    assert page.rows and page.more
+    reads = [(sql, params) for sql, params in seen if "human_tasks" in sql and sql.lstrip().upper().startswith("SELECT")]
     for sql, params in reads:
         assert full_scans(session, sql, params) == [], sql
     session.rollback()

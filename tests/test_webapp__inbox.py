@@ -109,3 +109,28 @@ def test_a_capped_count_says_more_than_and_pages_on(session, as_user, monkeypatc
     session.commit()
     page = as_user("hq").get("/?view=property").get_data(as_text=True)
     assert "超过 25 项待办" in page and "第 1 页 / 超过 1 页" in page and "page=2" in page
+
+
+def test_next_and_previous_walk_the_pages_by_their_edges(session, as_user):
+    import html
+    import re as _re
+    for i in range(7):
+        open_case(session, urgency="urgent", resident=f"业主{i}", room=f"{i}-201")
+    eng = as_user("eng1")
+    eng.app.config["PER_PAGE"] = 3
+
+    def visit(url):
+        page = eng.get(url).get_data(as_text=True)
+        links = {rel: html.unescape(href) for href, rel in _re.findall(r'<a href="([^"]+)" rel="(prev|next)"', page)}
+        return _re.findall(r'data-task="([^"]+)"', page), links, page
+
+    first, links, _page = visit("/?q=201")
+    assert "prev" not in links and "after=" in links["next"] and "q=201" in links["next"]
+    second, links, page = visit(links["next"])
+    assert "第 2 / 3 页" in page and "page=1" in links["prev"] and "before=" not in links["prev"]
+    third, links, page = visit(links["next"])
+    assert "第 3 / 3 页" in page and "next" not in links and "before=" in links["prev"]
+    assert len(set(first + second + third)) == 7
+    again, links, page = visit(links["prev"])
+    assert again == second and "第 2 / 3 页" in page
+    assert eng.get("/?after=garbage").status_code == 200  # a spoilt link: the first page, not an error

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -23,6 +23,8 @@ from engine import (
     facets,
     inbox,
     open_notices,
+    page_key,
+    read_page_key,
     search_cases,
     version_info,
 )
@@ -56,7 +58,36 @@ def _query() -> InboxQuery:
         search=(args.get("q") or "").strip()[:100] or None,
         page=max(1, args.get("page", 1, type=int)),
         per_page=current_app.config["PER_PAGE"],
+        after=read_page_key(args["after"]) if args.get("after") else None,  # a malformed key: the first page
+        before=read_page_key(args["before"]) if args.get("before") else None,
     )
+
+
+def _url(params: dict | None) -> str | None:
+    """This inbox (its view, filters and search) at the page ``params`` name."""
+    if params is None:
+        return None
+    kept = {k: v for k, v in request.args.items() if k not in ("page", "after", "before")}
+    return url_for("inbox.index", **kept, **params)
+
+
+def pager(query: InboxQuery, page) -> tuple[int, dict | None, dict | None]:
+    """The page's number and the URL parameters of the pages before and after it (None: there is none).
+
+    The links carry the rows at the page's edges (keyset), so a deep page costs what the first does; the
+    number only travels along to be shown.
+    """
+    number, rows = max(1, query.page), page.rows
+    if query.before is not None and not page.more:
+        number = 1  # read back to the first task
+    backwards = query.before is not None and query.after is None
+    previous = None
+    if rows and number > 1:
+        previous = {"page": 1} if number == 2 else {"page": number - 1, "before": page_key(rows[0])}
+    following = None
+    if rows and (backwards or page.more):
+        following = {"page": number + 1, "after": page_key(rows[-1])}
+    return number, previous, following
 
 
 def summary_text(session, case: Instance) -> str:
@@ -91,7 +122,9 @@ def index():
         other_cases = [case for case in found if case.id not in ids]
         summaries.update({case.id: summary_text(session, case) for case in other_cases})
     workable = {row.id for row in page.rows if row.assignee == user.username or row.lane in my_lanes(row.property_id)}
-    return render_template("inbox/index.html", page=page, query=query, summaries=summaries, escalated=escalated, props=props,
+    number, previous, following = pager(query, page)
+    return render_template("inbox/index.html", page=page, query=query, number=number, previous=_url(previous),
+                           following=_url(following), summaries=summaries, escalated=escalated, props=props,
                            process_names=names, process_keys=process_keys, tasks=tasks, now=now, workable=workable,
                            notices=notices, holders=holders, other_cases=other_cases,
                            candidates=reassign_candidates(session) if query.view in ("team", "property") else [],

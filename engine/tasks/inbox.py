@@ -5,6 +5,9 @@ time); it never loads a workflow.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +41,8 @@ class InboxQuery:
     page: int = 1
     per_page: int = 25
     after: tuple[datetime | None, datetime, int, str] | None = None  # keyset: the last row's (due_at, created_at,
-    # instance_id, id)
+    # instance_id, id); the rows after it
+    before: tuple[datetime | None, datetime, int, str] | None = None  # keyset: the rows before it (a page back)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class InboxPage:
     page: int
     per_page: int
     capped: bool = False  # there are more than ``total`` tasks (counting stopped)
+    more: bool = False  # there are rows beyond this page in the direction it was read (before it: ``before``)
 
     @property
     def pages(self) -> int:
@@ -111,16 +116,27 @@ def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> Inb
     if query.search:
         where.append(HumanTask.search_text.contains(query.search.strip(), autoescape=True))
     page = max(1, query.page)
-    cap = max(COUNT_CAP, page * query.per_page)
+    keyset = query.after is not None or query.before is not None  # the page number is only shown then
+    cap = COUNT_CAP if keyset else max(COUNT_CAP, page * query.per_page)
     counted = select(HumanTask.excluded_users).where(*where).limit(cap + 1).subquery()  # a column the index covers
     total = session.scalar(select(func.count()).select_from(counted)) or 0
     ordered = select(HumanTask).where(*where).order_by(HumanTask.due_at.is_(None), HumanTask.due_at,
                                                       HumanTask.created_at, HumanTask.instance_id, HumanTask.id)
+    limit = query.per_page + 1  # one row more than the page: is there another beyond it?
     if query.after is not None:  # keyset: the rows after the given one, in the same order
-        rows = session.scalars(ordered.where(_after(*query.after)).limit(query.per_page)).all()
+        rows = session.scalars(ordered.where(_after(*query.after)).limit(limit)).all()
+    elif query.before is not None:  # the rows before it: read backwards along the same index, shown forwards
+        backwards = select(HumanTask).where(*where, _before(*query.before)).order_by(
+            HumanTask.due_at.is_(None).desc(), HumanTask.due_at.desc(), HumanTask.created_at.desc(),
+            HumanTask.instance_id.desc(), HumanTask.id.desc())
+        rows = session.scalars(backwards.limit(limit)).all()
     else:
-        rows = session.scalars(ordered.offset((page - 1) * query.per_page).limit(query.per_page)).all()
-    return InboxPage(list(rows), min(total, cap), page, query.per_page, capped=total > cap)
+        rows = session.scalars(ordered.offset((page - 1) * query.per_page).limit(limit)).all()
+    more = len(rows) > query.per_page
+    shown = list(rows[:query.per_page])
+    if query.before is not None and query.after is None:
+        shown.reverse()
+    return InboxPage(shown, min(total, cap), page, query.per_page, capped=total > cap, more=more)
 
 
 def escalated_steps(session: Session, instance_ids) -> set[tuple[int, str]]:
@@ -141,6 +157,33 @@ def _after(due: datetime | None, created: datetime, case_id: int, task_id: str):
     if due is None:
         return and_(HumanTask.due_at.is_(None), later)
     return or_(HumanTask.due_at.is_(None), HumanTask.due_at > due, and_(HumanTask.due_at == due, later))
+
+
+def _before(due: datetime | None, created: datetime, case_id: int, task_id: str):
+    """SQL condition: rows before (due, created, case, id) in the inbox's order (no due time last)."""
+    same_case = and_(HumanTask.instance_id == case_id, HumanTask.id < task_id)
+    earlier = or_(HumanTask.created_at < created,
+                  and_(HumanTask.created_at == created, or_(HumanTask.instance_id < case_id, same_case)))
+    if due is None:
+        return or_(HumanTask.due_at.is_not(None), and_(HumanTask.due_at.is_(None), earlier))
+    return and_(HumanTask.due_at.is_not(None), or_(HumanTask.due_at < due, and_(HumanTask.due_at == due, earlier)))
+
+
+def page_key(row: HumanTask) -> str:
+    """A row's place in the inbox's order, as a URL parameter (``after``/``before`` of the next request)."""
+    raw = json.dumps([row.due_at.isoformat() if row.due_at else None, row.created_at.isoformat(), row.instance_id,
+                      row.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def read_page_key(text: str) -> tuple[datetime | None, datetime, int, str] | None:
+    """The place ``page_key`` wrote; None if ``text`` is not one."""
+    try:
+        due, created, case_id, task_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        return (datetime.fromisoformat(due) if due else None, datetime.fromisoformat(created), int(case_id),
+                str(task_id))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
 
 
 def can_work(session: Session, user: User, task: HumanTask) -> bool:

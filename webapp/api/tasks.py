@@ -2,8 +2,6 @@
 complete — the same engine services and access rules as the task pages."""
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from datetime import UTC, datetime
 
@@ -26,7 +24,9 @@ from engine import (
     is_supervisor,
     lanes_by_property,
     next_task_for,
+    page_key,
     property_ids,
+    read_page_key,
     reassign,
     release,
     version_info,
@@ -105,21 +105,13 @@ TASK_EXAMPLE = {"id": "9f1c…", "case_id": 12, "case_no": "P001-BX-20261125-000
                 "summary": {"room": "3栋1201", "content": "厨房水管漏水"}}
 
 
-def _key(row: HumanTask) -> str:
-    raw = json.dumps([row.due_at.isoformat() if row.due_at else None, row.created_at.isoformat(), row.instance_id,
-                      row.id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
 def _after(text: str | None):
     if not text:
         return None
-    try:
-        due, created, case_id, task_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        return (datetime.fromisoformat(due) if due else None, datetime.fromisoformat(created), int(case_id),
-                str(task_id))
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    key = read_page_key(text)
+    if key is None:
         abort(error(422, "invalid", errors={"after": "分页参数无效" if _zh() else "Not a valid page key."}))
+    return key
 
 
 def _zh() -> bool:
@@ -147,13 +139,13 @@ def my_tasks(args):
     query = InboxQuery(view=args["view"], property_id=args.get("property"), process_key=args.get("process"),
                        task_name=args.get("task"), overdue=due == "overdue", due_soon=due == "soon",
                        escalated=due == "escalated", search=(args.get("q") or "").strip() or None,
-                       per_page=args["limit"] + 1, after=_after(args.get("after")))
+                       per_page=args["limit"], after=_after(args.get("after")))
     page = inbox(session, user, query, datetime.now(UTC))
-    rows = page.rows[:args["limit"]]
+    rows = page.rows
     ids = {r.instance_id for r in rows}
     summaries = {i.id: i.summary for i in session.query(Instance).filter(Instance.id.in_(ids))} if ids else {}
     return {"items": [task_dump(r, summaries.get(r.instance_id)) for r in rows], "total": page.total,
-            "next": _key(rows[-1]) if len(page.rows) > args["limit"] else None}
+            "next": page_key(rows[-1]) if page.more else None}
 
 
 def task_or_404(task_id: str) -> tuple[HumanTask, Instance]:
