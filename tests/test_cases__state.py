@@ -82,3 +82,73 @@ def test_task_data_keeps_its_types_through_the_fast_json(specs):
     nan_state = dump_state(workflow).replace('"fee": 12.5', '"fee": NaN')  # a state written with NaN
     fee = load_state(nan_state, *specs).get_tasks(state=TaskState.READY)[0].data["fee"]
     assert fee != fee
+
+
+def _stock_state(workflow) -> dict:
+    """The state as SpiffWorkflow's own task converter writes it (every task converted afresh)."""
+    from engine.cases import state
+
+    stock = state._make_serializer(incremental=False)
+    return json.loads(state.dump_state(workflow, serializer=stock))
+
+
+def test_a_finished_tasks_kept_dictionary_is_what_a_fresh_conversion_writes(specs):
+    """Saved after every step, the state is exactly the stock converter's, also after a value that tasks share
+    was changed in place, a task was cancelled by its deadline and the case closed."""
+    script_engine = make_script_engine(script_helpers(WorkCalendar()))
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))) as clock:
+        workflow = BpmnWorkflow(*specs, script_engine=script_engine)
+        workflow.get_tasks(state=TaskState.READY)[0].data.update(resident="张三", room="3-1201", reply_hours=24,
+                                                                 rows=[{"item": "水管", "fee": 20}])
+        workflow.do_engine_steps()
+        saves = 0
+        while not workflow.is_completed():
+            assert json.loads(dump_state(workflow)) == _stock_state(workflow)
+            assert json.loads(dump_state(workflow)) == _stock_state(workflow)  # the kept dictionaries again
+            saves += 1
+            [task] = workflow.get_tasks(state=TaskState.READY, manual=True)
+            task.data.update(STEPS[task.task_spec.name])
+            task.run()
+            workflow.do_engine_steps()
+            # a script changes a row in place: the row is shared with the finished tasks before it
+            task.data["rows"][0]["fee"] += 1
+            clock.shift(timedelta(minutes=5))
+        assert json.loads(dump_state(workflow)) == _stock_state(workflow)
+        assert saves == 3 and '"fee":22' in dump_state(workflow)  # the change in place is in the saved state
+        reloaded = load_state(dump_state(workflow), *specs)
+        assert _state(reloaded) == _state(workflow)
+
+
+def _rebind(task):
+    task.data = dict(task.data, room="3-1202")
+
+
+def _add_key(task):
+    task.data["note"] = "补充"
+
+
+def _new_spec(task):
+    import copy
+
+    task.task_spec = copy.copy(task.task_spec)
+    task.task_spec.name = "register_v2"  # a migration puts the new version's spec objects in
+
+
+def _run_again(task):
+    task._state, task.last_state_change = TaskState.CANCELLED, task.last_state_change + 1
+
+
+@pytest.mark.parametrize("change", [_rebind, _add_key, _new_spec, _run_again])
+def test_a_finished_task_that_changed_is_converted_afresh(specs, change):
+    script_engine = make_script_engine(script_helpers(WorkCalendar()))
+    workflow = BpmnWorkflow(*specs, script_engine=script_engine)
+    workflow.get_tasks(state=TaskState.READY)[0].data.update(resident="张三", room="3-1201", reply_hours=24)
+    workflow.do_engine_steps()
+    [task] = workflow.get_tasks(state=TaskState.READY, manual=True)
+    task.data.update(STEPS["register"])
+    task.run()
+    workflow.do_engine_steps()
+    before = dump_state(workflow)  # the finished task's dictionary is kept now
+    change(task)
+    assert dump_state(workflow) != before
+    assert json.loads(dump_state(workflow)) == _stock_state(workflow)

@@ -6,6 +6,11 @@ specs out on save and takes the already-built spec objects on load. It relies on
 SpiffWorkflow 3.2.0 internals (pinned); ``tests/test_cases__state.py`` round-trips
 workflows to keep that honest.
 
+A finished task (completed, cancelled or failed) is not converted again at every save:
+``IncrementalTaskConverter`` keeps its dictionary and hands it out again while nothing it
+was made from can have changed (see the class). A running case's tree keeps all its
+finished tasks, so without this a save costs more with every step a case has taken.
+
 The JSON text is written and read with ``orjson`` (several times faster than the
 standard library on these dictionaries). Values orjson has no exact equivalent for
 go through SpiffWorkflow's own encoder (datetimes, timedeltas, subclasses), and a
@@ -20,12 +25,15 @@ from __future__ import annotations
 import json
 from contextvars import ContextVar
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import orjson
+from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 _specs: ContextVar[tuple] = ContextVar("engine_specs")
 
@@ -52,9 +60,50 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _make_serializer() -> BpmnWorkflowSerializer:
+_FINISHED = TaskState.FINISHED_MASK
+
+
+class IncrementalTaskConverter(TaskConverter):
+    """Task -> dictionary as SpiffWorkflow's ``TaskConverter`` writes it, a finished task's only once.
+
+    A finished task's dictionary is kept (weakly, with the task) and handed out again while what it
+    was made from is as it was: the task's state, the time of its last state change, ``triggered``,
+    its spec and its children; its data dictionary and its parent's, the same objects with the same
+    number of keys. Its ``internal_data`` is converted afresh each time. Nothing in SpiffWorkflow
+    rebinds a key of a finished task's data (children copy their parent's containers, and a retry or
+    a migration changes the state or the spec first); a value changed in place inside a container
+    that tasks share is still written as it is now, because the kept dictionary refers to the values,
+    it does not copy them. ``tests/test_cases__state.py`` compares every save with the stock converter's.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._kept: WeakKeyDictionary[Task, tuple] = WeakKeyDictionary()
+
+    def to_dict(self, task):
+        if not task._state & _FINISHED:
+            return super().to_dict(task)
+        parent = task.parent
+        parent_data = parent.data if parent is not None else None
+        fingerprint = (task._state, task.last_state_change, task.triggered, tuple(task._children),
+                       len(task.data), len(parent_data) if parent_data is not None else -1)
+        kept = self._kept.get(task)
+        if (kept is not None and kept[0] == fingerprint and kept[1] is task.task_spec and kept[2] is task.data
+                and kept[3] is parent_data):
+            dct = dict(kept[4])
+        else:
+            dct = super().to_dict(task)
+            self._kept[task] = (fingerprint, task.task_spec, task.data, parent_data, dct)
+            dct = dict(dct)
+        dct["internal_data"] = self.registry.convert(task.internal_data)
+        return dct
+
+
+def _make_serializer(*, incremental: bool = True) -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = SpeclessWorkflowConverter
+    if incremental:
+        config[Task] = IncrementalTaskConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
@@ -63,17 +112,17 @@ _ENCODER = _SERIALIZER._encoder_cls()  # SpiffWorkflow's json.JSONEncoder: its `
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
-def dump_state(workflow: BpmnWorkflow) -> str:
+def dump_state(workflow: BpmnWorkflow, *, serializer: BpmnWorkflowSerializer = _SERIALIZER) -> str:
     """The workflow's state as a JSON string, without the spec (what ``serialize_json`` writes, via orjson)."""
-    registry = _SERIALIZER.registry
+    registry = serializer.registry
     registry._encoder_mode = True
     try:
-        dct = _SERIALIZER.to_dict(workflow)
-        dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+        dct = serializer.to_dict(workflow)
+        dct[serializer.VERSION_KEY] = serializer.VERSION
         try:
             return orjson.dumps(dct, default=_ENCODER.default, option=_OPTIONS).decode()
         except orjson.JSONEncodeError:  # e.g. integer keys or huge integers: the standard library's way
-            return json.dumps(dct, cls=_SERIALIZER._encoder_cls)
+            return json.dumps(dct, cls=serializer._encoder_cls)
     finally:
         registry._encoder_mode = False
 
