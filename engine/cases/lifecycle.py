@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases import history, impartiality, incidents, workflows
-from engine.cases.projection import TaskView
+from engine.cases.projection import TaskView, every_task
 from engine.cases.step import Step
 from engine.exceptions import Conflict, NotAllowed, NotFound
 from engine.library.extensions import form_of
@@ -74,7 +74,7 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], *, user:
                        case_no=instance.case_no, status=instance.status.value)
     with Step(session, instance, now) as step:
         step.fire_due()
-        was_open = {str(t.id) for t in step.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        was_open = {str(t.id) for t in every_task(step.workflow) if t._state == TaskState.READY and t.task_spec.manual}
         task = step.workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:  # the caller rolls back; the sweep fires it for real
             raise Conflict(f"task {task_id} of case {instance.case_no} is no longer open", code="case_moved_on",

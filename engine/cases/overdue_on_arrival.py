@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.projection import TimerView, cycle_first_due
+from engine.cases.projection import TimerView, cycle_first_due, every_task
 from engine.storage.models import TimerFiring
 
 
@@ -28,6 +28,9 @@ def fired_on_arrival(session: Session, instance_id: int, workflow, since: float,
                      known: set[str]) -> list[TimerView]:
     """Timer tasks that completed at or after ``since`` (``time.time()``), were never waiting
     (not in ``known``) and have no recorded firing yet; as ``TimerView``s with their due time."""
+    if not any(t.last_state_change >= since and isinstance(getattr(t.task_spec, "event_definition", None),
+                                                           TimerEventDefinition) for t in every_task(workflow)):
+        return []  # no timer moved in this step (nearly every step): no walk of the tree
     found = []
     for task in workflow.get_tasks(state=TaskState.COMPLETED | TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)

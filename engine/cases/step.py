@@ -48,6 +48,7 @@ from engine.storage.database import settings_of
 from engine.storage.models import AuditKind, Instance, InstanceStatus, TimerFiring
 from engine.storage.models._types import utcnow
 
+_READY = TaskState.READY
 _RAN = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
 _MAX_ROUNDS = 50
 
@@ -101,7 +102,7 @@ class Step:
         try:
             for _ in range(_MAX_ROUNDS):
                 workflow.do_engine_steps()
-                if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
+                if not any(t._state == _READY and not t.task_spec.manual for t in projection.every_task(workflow)):
                     break
             _route_events(session, instance, workflow, now)
         except WorkflowException as exc:
