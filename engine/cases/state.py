@@ -73,7 +73,9 @@ class IncrementalTaskConverter(TaskConverter):
     rebinds a key of a finished task's data (children copy their parent's containers, and a retry or
     a migration changes the state or the spec first); a value changed in place inside a container
     that tasks share is still written as it is now, because the kept dictionary refers to the values,
-    it does not copy them. ``tests/test_cases__state.py`` compares every save with the stock converter's.
+    it does not copy them. A task read from a saved state gets its dictionary from what was read
+    (referring to the values just restored), so the first save after a load converts only the tasks
+    that are not finished either. ``tests/test_cases__state.py`` compares saves with the stock converter's.
     """
 
     def __init__(self, *args, **kwargs):
@@ -85,18 +87,37 @@ class IncrementalTaskConverter(TaskConverter):
             return super().to_dict(task)
         parent = task.parent
         parent_data = parent.data if parent is not None else None
-        fingerprint = (task._state, task.last_state_change, task.triggered, tuple(task._children),
-                       len(task.data), len(parent_data) if parent_data is not None else -1)
         kept = self._kept.get(task)
-        if (kept is not None and kept[0] == fingerprint and kept[1] is task.task_spec and kept[2] is task.data
-                and kept[3] is parent_data):
+        if (kept is not None and kept[0] == _fingerprint(task, parent_data) and kept[1] is task.task_spec
+                and kept[2] is task.data and kept[3] is parent_data):
             dct = dict(kept[4])
-        else:
-            dct = super().to_dict(task)
-            self._kept[task] = (fingerprint, task.task_spec, task.data, parent_data, dct)
-            dct = dict(dct)
-        dct["internal_data"] = self.registry.convert(task.internal_data)
+            dct["internal_data"] = self.registry.convert(task.internal_data)
+            return dct
+        dct = super().to_dict(task)
+        self._keep(task, parent_data, dct)
         return dct
+
+    def from_dict(self, dct, workflow):
+        task = super().from_dict(dct, workflow)
+        if task._state & _FINISHED:
+            parent = task.parent
+            if parent is None:
+                self._keep(task, None, {**dct, "data": task.data, "delta": {}})
+            elif dct.get("delta"):  # (a state of SpiffWorkflow's older full-data form is converted afresh)
+                stored = dct["delta"]
+                data = task.data
+                delta = {"updates": {key: data[key] for key in stored.get("updates", ())},
+                         "deletions": list(stored.get("deletions", ()))}
+                self._keep(task, parent.data, {**dct, "data": {}, "delta": delta})
+        return task
+
+    def _keep(self, task, parent_data, dct) -> None:
+        self._kept[task] = (_fingerprint(task, parent_data), task.task_spec, task.data, parent_data, dct)
+
+
+def _fingerprint(task, parent_data) -> tuple:
+    return (task._state, task.last_state_change, task.triggered, tuple(task._children), len(task.data),
+            -1 if parent_data is None else len(parent_data))
 
 
 def _make_serializer(*, incremental: bool = True) -> BpmnWorkflowSerializer:
