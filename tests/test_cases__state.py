@@ -84,12 +84,23 @@ def test_task_data_keeps_its_types_through_the_fast_json(specs):
     assert fee != fee
 
 
-def _stock_state(workflow) -> dict:
-    """The state as SpiffWorkflow's own task converter writes it (every task converted afresh)."""
+def _stock():
+    """A serializer with SpiffWorkflow's own task converter (every task converted afresh, read its way)."""
     from engine.cases import state
 
-    stock = state._make_serializer(incremental=False)
-    return json.loads(state.dump_state(workflow, serializer=stock))
+    return state._make_serializer(incremental=False)
+
+
+def _stock_state(workflow) -> dict:
+    return json.loads(dump_state(workflow, serializer=_stock()))
+
+
+def _tree(workflow) -> dict:
+    """Every task of a workflow (its subprocesses' too) as it was read: place in the tree, state, data."""
+    return {str(t.id): (t.task_spec.name, t.state, t.last_state_change, t.triggered, str(t._parent),
+                        [str(c) for c in t._children], json.dumps(t.data, sort_keys=True, default=repr),
+                        json.dumps(t.internal_data, sort_keys=True, default=repr))
+            for part in [workflow, *workflow.subprocesses.values()] for t in part.tasks.values()}
 
 
 @pytest.mark.parametrize("reload", [False, True], ids=["kept in memory", "read back every step"])
@@ -107,7 +118,9 @@ def test_a_finished_tasks_kept_dictionary_is_what_a_fresh_conversion_writes(spec
             assert json.loads(dump_state(workflow)) == _stock_state(workflow)  # the kept dictionaries again
             saves += 1
             if reload:
-                workflow = load_state(dump_state(workflow), *specs)
+                text = dump_state(workflow)
+                workflow = load_state(text, *specs)
+                assert _tree(workflow) == _tree(load_state(text, *specs, serializer=_stock()))
                 workflow.script_engine = script_engine
                 assert json.loads(dump_state(workflow)) == _stock_state(workflow)
             [task] = workflow.get_tasks(state=TaskState.READY, manual=True)

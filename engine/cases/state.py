@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from contextvars import ContextVar
+from copy import copy
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
@@ -32,10 +33,12 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
 _specs: ContextVar[tuple] = ContextVar("engine_specs")
+_ids: ContextVar[dict] = ContextVar("engine_task_ids")  # the task ids parsed so far by this load
 
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -98,7 +101,30 @@ class IncrementalTaskConverter(TaskConverter):
         return dct
 
     def from_dict(self, dct, workflow):
-        task = super().from_dict(dct, workflow)
+        """What ``TaskConverter.from_dict`` does, with each task id parsed once per load (a task's id is also
+        its parent's child and its children's parent) and a task's data built from its parent's in one pass."""
+        ids = _ids.get(None)
+        ids = {} if ids is None else ids
+        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
+        task = self.target_class(workflow, task_spec, state=dct["state"], id=_uuid(ids, dct["id"]))
+        task._parent = None if dct["parent"] is None else _uuid(ids, dct["parent"])
+        task._children = [_uuid(ids, child) for child in dct["children"]]
+        task.last_state_change = dct["last_state_change"]
+        task.triggered = dct["triggered"]
+        task.internal_data = self.registry.restore(dct["internal_data"])
+        if isinstance(task_spec, CatchingEvent) and task._state & TaskState.WAITING:
+            workflow.top_workflow.event_manager.add_task(task)
+        delta, parent = dct.get("delta"), task.parent
+        if delta and parent is not None:  # the parent's data (its containers copied), then this task's changes
+            gone = delta.get("deletions") or ()
+            if len(gone) > 8:
+                gone = set(gone)
+            data = {key: copy(value) if isinstance(value, (dict, list, set)) else value
+                    for key, value in parent.data.items() if key not in gone}
+            data.update(self.registry.restore(delta.get("updates", {})))
+        else:
+            data = self.registry.restore(dct["data"])
+        task.data = data
         if task._state & _FINISHED:
             parent = task.parent
             if parent is None:
@@ -113,6 +139,13 @@ class IncrementalTaskConverter(TaskConverter):
 
     def _keep(self, task, parent_data, dct) -> None:
         self._kept[task] = (_fingerprint(task, parent_data), task.task_spec, task.data, parent_data, dct)
+
+
+def _uuid(ids: dict, text: str) -> UUID:
+    found = ids.get(text)
+    if found is None:
+        found = ids[text] = UUID(text)
+    return found
 
 
 def _fingerprint(task, parent_data) -> tuple:
@@ -155,15 +188,17 @@ def _parse(state: str):
         return json.loads(state)
 
 
-def load_state(state: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
+def load_state(state: str, spec, subprocess_specs: dict, *,
+               serializer: BpmnWorkflowSerializer = _SERIALIZER) -> BpmnWorkflow:
     """Rebuild a workflow from ``dump_state`` output and the version's cached specs.
 
     The script engine is not part of the state: set it after loading.
     """
     dct = _parse(state)
-    token = _specs.set((spec, subprocess_specs))
+    token, ids = _specs.set((spec, subprocess_specs)), _ids.set({})
     try:
-        _SERIALIZER.migrate(dct)
-        return _SERIALIZER.from_dict(dct)
+        serializer.migrate(dct)
+        return serializer.from_dict(dct)
     finally:
         _specs.reset(token)
+        _ids.reset(ids)
