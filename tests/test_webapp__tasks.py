@@ -88,7 +88,7 @@ def test_user_input_is_escaped(session, as_user):
 
 
 def test_completing_leads_to_my_next_task_when_it_is_mine(session, as_user):
-    from engine import create_user, opened_by_completion
+    from engine import create_user, opened_by_step
     create_user(session, "fe1", "前台兼工程小陈", "password-fe1", roles={"P001": ["front_desk", "engineering"]})
     session.commit()
     case, task = open_task(session)
@@ -96,15 +96,24 @@ def test_completing_leads_to_my_next_task_when_it_is_mine(session, as_user):
     [nxt] = tasks_of(session, case)
     assert nxt.lane == "engineering"
     assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{nxt.id}"  # straight on
-    assert opened_by_completion(case) is None  # another session's object: nothing known, the rows decide
+    # this session's object knows only its own start; the completion happened in the app's session
+    assert [t.id for t in opened_by_step(case).tasks] == [task.id]
 
 
 def test_the_step_says_what_a_completion_opened(session, deployed):
-    from engine import complete_task, opened_by_completion
+    from engine import complete_task, opened_by_step
     case, task = open_task(session)
     done = complete_task(session, task.id, {"urgency": "urgent", "content": "厨房漏水", "items": []}, user="fd1")
     session.commit()
-    opened = opened_by_completion(done)
+    opened = opened_by_step(done)
     [row] = tasks_of(session, case)
     assert opened is not None and not opened.others_open
     assert [(t.id, t.lane, t.due_at) for t in opened.tasks] == [(row.id, row.lane, row.due_at)]
+
+
+def test_the_step_says_what_a_start_opened(session, deployed):
+    from engine import opened_by_step
+    case, task = open_task(session)
+    opened = opened_by_step(case)
+    assert opened is not None and not opened.others_open
+    assert [(t.id, t.lane) for t in opened.tasks] == [(task.id, task.lane)]

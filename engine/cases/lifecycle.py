@@ -8,18 +8,16 @@ case is ``engine.cases.step.start_instance``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
-from weakref import WeakKeyDictionary
 
 from SpiffWorkflow import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases import history, impartiality, incidents, workflows
-from engine.cases.projection import TaskView, every_task
+from engine.cases.projection import every_task
 from engine.cases.step import Step
 from engine.exceptions import Conflict, NotAllowed, NotFound
 from engine.library.extensions import form_of
@@ -94,29 +92,8 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], *, user:
         history.record(session, instance.id, AuditKind.TASK_COMPLETED, actor=user, at=now, task_id=task_id,
                        task_name=spec.name, title=spec.bpmn_name, data=data)
         step.run()
-    if step.snapshot is not None and instance.status == InstanceStatus.RUNNING:
-        _opened[instance] = Opened(tuple(t for t in step.snapshot.tasks if t.id not in was_open),
-                                   any(t.id in was_open for t in step.snapshot.tasks))
+    step.note_opened(was_open)
     return instance
-
-
-@dataclass(frozen=True)
-class Opened:
-    """What a completion left open: the tasks its step opened, as their rows were written (no one holds
-    them, unless the case excludes people from them: ``TaskView.excluded``, which may hand them to a
-    supervisor), and whether tasks that were open before stay open (their rows may be held by someone)."""
-
-    tasks: tuple[TaskView, ...]
-    others_open: bool
-
-
-_opened: WeakKeyDictionary[Instance, Opened] = WeakKeyDictionary()
-
-
-def opened_by_completion(instance: Instance) -> Opened | None:
-    """What the last ``complete_task`` on this loaded ``instance`` left open (None: not known here), so a
-    caller can say what comes next without reading the rows back."""
-    return _opened.get(instance)
 
 
 def cancel_instance(session: Session, instance_id: int, *, user: str, reason: str = "",

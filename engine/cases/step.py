@@ -24,9 +24,11 @@ transaction. Nothing here commits.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -37,10 +39,9 @@ from engine.cases import history, impartiality, incidents, linked, overdue_on_ar
 from engine.library import specs
 from engine.library.extensions import escalates
 from engine.library.forms import validate_form
-from engine.library.rollout import deployed_version
+from engine.library.rollout import deployed_at
 from engine.org import households
 from engine.org.parameters import parameters_for
-from engine.org.properties import get_property
 from engine.scripting import requests
 from engine.scripting.environment import script_engine_for
 from engine.storage import search_grams
@@ -120,6 +121,12 @@ class Step:
         linked.open_requested(session, instance, workflow, now, requests.take_case_requests(), start=start_instance)
         self.snapshot, self.waiting = after, after.timers
 
+    def note_opened(self, was_open: set[str] | frozenset = frozenset()) -> None:
+        """Keep what this step left open for ``opened_by_step`` (``was_open``: the ids of the tasks open before)."""
+        if self.snapshot is not None and self.instance.status == InstanceStatus.RUNNING:
+            _opened[self.instance] = Opened(tuple(t for t in self.snapshot.tasks if t.id not in was_open),
+                                            any(t.id in was_open for t in self.snapshot.tasks))
+
     def move_to(self, version_id: int, rows: projection.Snapshot) -> None:
         """Save the case on another version (migration); ``rows``: what its projection rows hold now."""
         self._move = (version_id, rows)
@@ -135,6 +142,25 @@ class Step:
             history.record(self.session, self.instance.id, AuditKind.COMPLETED, at=self.now)
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What a start or a completion left open: the tasks its step opened, as their rows were written (no one
+    holds them, unless the case excludes people from them: ``TaskView.excluded``, which may hand them to a
+    supervisor), and whether tasks that were open before stay open (their rows may be held by someone)."""
+
+    tasks: tuple[projection.TaskView, ...]
+    others_open: bool
+
+
+_opened: WeakKeyDictionary[Instance, Opened] = WeakKeyDictionary()
+
+
+def opened_by_step(instance: Instance) -> Opened | None:
+    """What the last ``start_instance`` or ``complete_task`` on this loaded ``instance`` left open (None: not
+    known here), so a caller can say what comes next without reading the rows back."""
+    return _opened.get(instance)
+
+
 def start_instance(session: Session, property_code: str, process_key: str, data: dict[str, Any] | None = None,
                    *, user: str | None = None, now: datetime | None = None) -> Instance:
     """Start a case of ``process_key`` at a property with the version deployed there; run to its first wait.
@@ -144,22 +170,21 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
     """
     now = now or utcnow()
     data = dict(data or {})
-    prop = get_property(session, property_code)
-    version = deployed_version(session, prop, process_key)
+    prop, version = deployed_at(session, property_code, process_key)
     start_form = version.manifest.get("start_form")
     if start_form:
         validate_form(version.files.get(start_form), data)
+    params = parameters_for(session, prop, version)  # read before the case is written: no flush in between
     spec, subprocess_specs = specs.specs_for(version)
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine_for(prop, settings_of(session)))
     instance = Instance(case_no=uuid.uuid4().hex[:40], property_id=prop.id, process_id=version.process_id,
                         version_id=version.id, status=InstanceStatus.RUNNING, state="{}", started_by=user,
                         created_at=now, updated_at=now, summary={})
     session.add(instance)
-    session.flush()
+    session.flush()  # its id; the case number, summary and state go in with the step's save
     prefix = version.manifest.get("case_prefix") or process_key[:2].upper()
     instance.case_no = f"{prefix}{now:%Y%m%d}-{instance.id:06d}"
-    data.update(case_no=instance.case_no, property_code=prop.code, started_by=user,
-                params=parameters_for(session, prop, version))
+    data.update(case_no=instance.case_no, property_code=prop.code, started_by=user, params=params)
     with Step(session, instance, now, workflow=workflow) as step:
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
@@ -171,6 +196,7 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
                        data={"version": version.number, "data": {k: v for k, v in data.items() if k != "params"}})
         households.link_started(session, instance)  # a case about a registered room is its household's
         step.run()
+    step.note_opened()
     return instance
 
 

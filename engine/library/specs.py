@@ -22,6 +22,7 @@ class VersionInfo:
 
     id: int
     number: int
+    process_id: int
     process_key: str
     process_id_in_diagram: str
     content_hash: str
@@ -33,8 +34,8 @@ def version_info(session, version_id: int) -> VersionInfo:
     """The content of process version ``version_id`` (read once per process: versions never change)."""
     def read() -> VersionInfo:
         row = session.get(ProcessVersion, version_id)
-        return VersionInfo(row.id, row.number, row.process.key, row.process_id_in_diagram, row.content_hash,
-                           dict(row.files), dict(row.manifest))
+        return VersionInfo(row.id, row.number, row.process_id, row.process.key, row.process_id_in_diagram,
+                           row.content_hash, dict(row.files), dict(row.manifest))
     return _versions.get_or_make((str(session.get_bind().url), version_id), read)
 
 

@@ -36,12 +36,19 @@ def unset_parameter(session: Session, prop: Property, name: str, process_key: st
         session.flush()
 
 
-def parameters_for(session: Session, prop: Property, version: ProcessVersion) -> dict[str, Any]:
-    """The parameters an instance starts with: manifest defaults, then property-wide, then per-process values."""
+def parameters_for(session: Session, prop: Property, version: ProcessVersion | Any) -> dict[str, Any]:
+    """The parameters an instance starts with: manifest defaults, then property-wide, then per-process values.
+
+    ``version`` is a stored version or its cached content (``engine.library.specs.VersionInfo``)."""
     params = dict(version.manifest.get("parameters", {}))
     rows = session.scalars(select(PropertyParameter).where(
         PropertyParameter.property_id == prop.id,
-        PropertyParameter.process_key.in_(["", version.process.key]))).all()
+        PropertyParameter.process_key.in_(["", _key(version)]))).all()
     for row in sorted(rows, key=lambda r: r.process_key != ""):
         params[row.name] = row.value
     return params
+
+
+def _key(version) -> str:
+    key = getattr(version, "process_key", None)  # the cached content names it; a stored row has its process
+    return key if isinstance(key, str) else version.process.key

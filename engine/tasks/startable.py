@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.library import specs
 from engine.org.staff import lanes_by_property
-from engine.storage.models import Deployment, Property, User
+from engine.storage.models import Deployment, Process, ProcessVersion, Property, User
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,23 @@ def startable(session: Session, user: User) -> list[Startable]:
 
 
 def find_startable(session: Session, user: User, property_code: str, process_key: str) -> Startable | None:
-    """The entry of ``startable`` for one property and process, or None if the user may not start it there."""
-    return next((s for s in startable(session, user)
-                 if s.property_code == property_code and s.process_key == process_key), None)
+    """The entry of ``startable`` for one property and process, or None if the user may not start it there.
+
+    One query for that deployment (a start form asks this on every start), not the whole list."""
+    row = session.execute(
+        select(Property, ProcessVersion, Process)
+        .join(Deployment, Deployment.property_id == Property.id)
+        .join(ProcessVersion, ProcessVersion.id == Deployment.version_id)
+        .join(Process, Process.id == Deployment.process_id)
+        .where(Property.code == property_code, Process.key == process_key)).one_or_none()
+    if row is None:
+        return None
+    prop, version, process = row
+    lanes = lanes_by_property(session, user).get(prop.id)
+    form = version.manifest.get("start_form")
+    if lanes is None or not form:
+        return None
+    lane = start_lane(specs.version_info(session, version.id))
+    if lane is not None and lane not in lanes:
+        return None
+    return Startable(prop.id, prop.code, prop.name, process.key, process.name, version.id, form, lane)
