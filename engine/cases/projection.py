@@ -13,7 +13,7 @@ from typing import cast
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from engine.cases import impartiality
@@ -194,10 +194,13 @@ def apply(session: Session, instance: Instance, before: Snapshot | None, after: 
     """
     running = instance.status == InstanceStatus.RUNNING
 
-    if before is None:
-        old_tasks = {r.id: (r.due_at, r.title, r.lane, r.form, r.excluded_users) for r in session.execute(
-            _TASK_ROWS, {"instance_id": instance.id})}
-        old_timers = {r.id: (r.due_at, r.title) for r in session.execute(_TIMER_ROWS, {"instance_id": instance.id})}
+    if before is None:  # both tables in one round trip
+        old_tasks, old_timers = {}, {}
+        for r in session.execute(_ROWS, {"instance_id": instance.id}):
+            if r.task:
+                old_tasks[r.id] = (r.due_at, r.title, r.lane, r.form, r.excluded_users)
+            else:
+                old_timers[r.id] = (r.due_at, r.title)
     else:
         old_tasks = {t.id: t.row for t in before.tasks}
         old_timers = {t.id: (t.due_at, t.title) for t in before.timers}
@@ -237,11 +240,11 @@ def apply(session: Session, instance: Instance, before: Snapshot | None, after: 
 
 # Built once, executed with parameters: on every step's path.
 _tasks, _timers = cast(Table, HumanTask.__table__), cast(Table, Timer.__table__)
-_TASK_ROWS = select(_tasks.c.id, _tasks.c.due_at, _tasks.c.title, _tasks.c.lane, _tasks.c.form,
-                    _tasks.c.excluded_users).where(
-    _tasks.c.instance_id == bindparam("instance_id"))
-_TIMER_ROWS = select(_timers.c.id, _timers.c.due_at, _timers.c.title).where(
-    _timers.c.instance_id == bindparam("instance_id"))
+_ROWS = union_all(
+    select(literal(True).label("task"), _tasks.c.id, _tasks.c.due_at, _tasks.c.title, _tasks.c.lane, _tasks.c.form,
+           _tasks.c.excluded_users).where(_tasks.c.instance_id == bindparam("instance_id")),
+    select(literal(False), _timers.c.id, _timers.c.due_at, _timers.c.title, null(), null(), null()).where(
+        _timers.c.instance_id == bindparam("instance_id")))
 _DELETE_TASKS = delete(_tasks).where(_tasks.c.id.in_(bindparam("ids", expanding=True)))
 _INSERT_TASKS = insert(_tasks)
 _CHANGE_TASKS = update(_tasks).where(_tasks.c.id == bindparam("tid")).values(
