@@ -31,7 +31,7 @@ from engine.cases.brief import brief
 from engine.cases.files import FileStore, add_comment, attach, attachments_of
 from engine.cases.history import events_of
 from engine.cases.incidents import deliver_due_messages, deliver_message, open_incidents
-from engine.cases.lifecycle import cancel_instance, complete_task, get_task_row, retry_incident
+from engine.cases.lifecycle import cancel_instance, complete_task, get_task_row, lock_task, retry_incident
 from engine.cases.moving import check_cases, migrate_case, migrate_cases
 from engine.cases.progress import case_progress
 from engine.cases.step import Opened, opened_by_step, start_instance
@@ -154,7 +154,7 @@ from engine.timers.schedules import start_due_schedules
 
 __all__ = [
     # cases
-    "start_instance", "complete_task", "Opened", "opened_by_step",
+    "start_instance", "complete_task", "lock_task", "Opened", "opened_by_step",
     "cancel_instance", "retry_incident", "get_task_row", "events_of",
     "case_progress", "FileStore", "add_comment", "attach", "attachments_of", "open_incidents",
     "check_cases", "migrate_case", "migrate_cases", "brief", "task_data", "decision_outputs",

@@ -25,6 +25,7 @@ from engine import (
     decision_outputs,
     excluded_from,
     holders,
+    lock_task,
     reassign,
     release,
     task_data,
@@ -32,7 +33,17 @@ from engine import (
 )
 
 from . import formrender, stale
-from .access import case_or_404, may_work, me, my_lanes, my_next_task, safe_next, supervises, task_or_404
+from .access import (
+    case_or_404,
+    may_work,
+    me,
+    my_lanes,
+    my_next_task,
+    my_property_ids,
+    safe_next,
+    supervises,
+    task_or_404,
+)
 from .db import get_session
 from .display import role_label
 from .messages import explain
@@ -106,16 +117,24 @@ def _report_figures(task: HumanTask, instance: Instance):
 @bp.route("/<task_id>", methods=["GET", "POST"])
 @login_required
 def work(task_id: str):
-    session = get_session()
-    task = session.get(HumanTask, task_id)  # held here: the session's identity map keeps rows only while used
-    if request.method == "POST" and task is None:
-        return stale.conflict_page(task_id)  # completed, closed by a deadline or cancelled meanwhile: 409
+    if request.method == "POST":
+        return _complete(task_id)
     task = task_or_404(task_id)
     instance = case_or_404(task.instance_id)
+    month, values = _report_figures(task, instance)
+    return _render(task, instance, _schema(instance, task.form), values=values, prefilled=month)
+
+
+def _complete(task_id: str):
+    """The form sent: the case locked with the task's row (one query), checked, then the task completed."""
+    session = get_session()
+    locked = lock_task(session, task_id)
+    if locked is None:
+        return stale.conflict_page(task_id)  # completed, closed by a deadline or cancelled meanwhile: 409
+    instance, task = locked
+    if task.property_id not in my_property_ids():
+        abort(404)
     schema = _schema(instance, task.form)
-    if request.method == "GET":
-        month, values = _report_figures(task, instance)
-        return _render(task, instance, schema, values=values, prefilled=month)
     if not may_work(task):
         abort(403)
     if task.assignee and task.assignee != me().username:
@@ -129,7 +148,7 @@ def work(task_id: str):
         return _render(task, instance, schema, values=data, status=400,
                        errors={"": _("Nothing was saved: %(reason)s", reason=explain(exc))})
     try:
-        complete_task(session, task_id, data, user=me().username, lanes=my_lanes(task.property_id))
+        complete_task(session, task_id, data, user=me().username, lanes=my_lanes(task.property_id), locked=locked)
     except FormInvalid as exc:
         discard(session, stored)
         return _render(task, instance, schema, values=data, errors=formrender.field_errors(exc), status=400)

@@ -50,8 +50,16 @@ def get_task_row(session: Session, task_id: str) -> HumanTask:
     raise NotFound(f"no open task {task_id}")
 
 
+def lock_task(session: Session, task_id: str) -> tuple[Instance, HumanTask] | None:
+    """The open task's case, locked for this transaction (as a step locks it), and the task's row; None if the
+    task is not open. A caller that reads the case before completing the task (its form, its property) takes
+    the lock with this and hands the pair to ``complete_task``: one query instead of three."""
+    return workflows.lock_instance_of_task(session, task_id)
+
+
 def complete_task(session: Session, task_id: str, data: dict[str, Any], *, user: str,
-                  lanes: Iterable[str] | None = None, now: datetime | None = None) -> Instance:
+                  lanes: Iterable[str] | None = None, now: datetime | None = None,
+                  locked: tuple[Instance, HumanTask] | None = None) -> Instance:
     """Complete an open user task with form data and run the case to its next wait.
 
     Refused, with nothing saved: data the task's JSON Schema rejects (``FormInvalid``); a
@@ -59,14 +67,15 @@ def complete_task(session: Session, task_id: str, data: dict[str, Any], *, user:
     ``lanes`` given, a task outside them (``NotAllowed``); a user the task's
     ``excludedUsersField`` names (``NotAllowed``, see ``impartiality``). A deadline that
     passed before this completion fires first, as the sweep would have. Of two users
-    completing the same task, the second gets ``Conflict``.
+    completing the same task, the second gets ``Conflict``. ``locked``: what ``lock_task``
+    returned for this task in this transaction (else the lock is taken here).
     """
     now = now or utcnow()
-    locked = workflows.lock_instance_of_task(session, task_id)
+    locked = locked or workflows.lock_instance_of_task(session, task_id)
     if locked is None:
         get_task_row(session, task_id)  # raises Conflict (what became of it) or NotFound
         raise NotFound(f"no open task {task_id}")
-    instance, holder = locked
+    instance, holder = locked[0], locked[1].assignee
     if instance.status != InstanceStatus.RUNNING:
         raise Conflict(f"case {instance.case_no} is {instance.status.value}", code="case_ended",
                        case_no=instance.case_no, status=instance.status.value)

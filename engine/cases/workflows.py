@@ -40,7 +40,7 @@ _NO_ROWS = projection.Snapshot(False, [], [])
 
 _BY_ID = (select(Instance).where(Instance.id == bindparam("instance_id")).options(joinedload(Instance.property))
           .execution_options(populate_existing=True))
-_BY_TASK = (select(Instance, HumanTask.assignee).join(HumanTask, HumanTask.instance_id == Instance.id)
+_BY_TASK = (select(Instance, HumanTask).join(HumanTask, HumanTask.instance_id == Instance.id)
             .where(HumanTask.id == bindparam("task_id")).options(joinedload(Instance.property))
             .execution_options(populate_existing=True))
 
@@ -78,9 +78,9 @@ def lock_instances(session: Session, instance_ids: list[int]) -> list[Instance]:
     return list(session.scalars(query))
 
 
-def lock_instance_of_task(session: Session, task_id: str) -> tuple[Instance, str | None] | None:
-    """The instance an open human task belongs to, locked as ``lock_instance`` does, and who holds the task
-    (None: unclaimed); None if there is no such open task."""
+def lock_instance_of_task(session: Session, task_id: str) -> tuple[Instance, HumanTask] | None:
+    """The instance an open human task belongs to, locked as ``lock_instance`` does, and the task's row (who
+    holds it, its property), in one query; None if there is no such open task."""
     row = session.execute(_locking(session, _BY_TASK), {"task_id": task_id}).one_or_none()
     return (row[0], row[1]) if row is not None else None
 
@@ -166,3 +166,8 @@ def _write_instance(session: Session, instance: Instance, columns: dict) -> None
 def forget(instance_id: int) -> None:
     """Drop a cached workflow (after a failed step left it half-changed)."""
     _cache.pop(instance_id)
+
+
+def forget_all() -> None:
+    """Drop every cached workflow (benchmarks and tests: the next step reads each case from its row)."""
+    _cache.clear()

@@ -23,6 +23,7 @@ from engine import (
     inbox,
     is_supervisor,
     lanes_by_property,
+    lock_task,
     next_task_for,
     page_key,
     property_ids,
@@ -282,13 +283,16 @@ def complete(body, task_id: str):
     不是我的岗位、回避(公正性)返回 403;已被他人认领、已办结或版本过期(If-Match)返回 409。
     """
     session, user = get_session(), auth.staff()
-    task, instance = task_or_404(task_id)
+    locked = lock_task(session, task_id)  # the case locked with the task's row: one query
+    if locked is None or locked[1].property_id not in property_ids(session, user):
+        abort(404)
+    instance, task = locked
     if not can_work(session, user, task):
         abort(403)
     _check_version(instance)
     try:
         done = complete_task(session, task.id, body["data"], user=user.username,
-                             lanes=lanes_by_property(session, user).get(task.property_id, set()))
+                             lanes=lanes_by_property(session, user).get(task.property_id, set()), locked=locked)
     except EngineError as exc:
         session.rollback()
         return engine_error(exc)
