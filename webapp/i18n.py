@@ -56,7 +56,14 @@ class RequestDomain(Domain):
 
 def init_app(app: Flask) -> None:
     babel = Babel(app, locale_selector=select_locale, default_timezone="Asia/Shanghai")
-    # a cached property of Flask-Babel's: set before any request reads it
-    babel.domain_instance = RequestDomain(domain=app.extensions["babel"].default_domain)  # type: ignore[misc]
+    domain = RequestDomain(domain=app.extensions["babel"].default_domain)
+    babel.domain_instance = domain  # type: ignore[misc]  # a cached property of Flask-Babel's: set before any request
+    # the templates ask the domain straight away (Flask-Babel's own callables look the domain up again each time)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: domain.get_translations().ugettext(s),
+        ngettext=lambda s, p, n: domain.get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: domain.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.add_template_global(lang_url)
     app.context_processor(lambda: {"lang": "en" if str(get_locale()) == "en" else "zh"})
