@@ -5,7 +5,7 @@ Seeds one deployed process and N open tasks (default 10,000) spread over two pro
 and three roles, with due times from overdue to next week. The cases are written straight
 into the tables a running system fills: ``instances`` (summary, ``search_text``), their
 ``case_grams`` rows, the ``human_tasks`` projection and a short audit trail (``started``,
-and on one case in ten a notice to a role in the last three days) — starting 100,000 real
+and on one case in ten a notice to a role in the last three days, with its ``notices`` row) — starting 100,000 real
 cases would only make the set-up slow. Then it times, as head office (sees every task:
 the whole property view it lands on) and as the engineer of one property (their own view):
 
@@ -70,9 +70,8 @@ from engine import (  # noqa: E402
     store_version,
     upgrade,
 )
-from engine.storage.models import CaseGram  # noqa: E402
+from engine.storage.models import CaseGram, RoleNotice, message_key  # noqa: E402
 from engine.storage.search_grams import grams_of  # noqa: E402
-from engine.tasks.notices import message_key  # noqa: E402
 
 LANES = [("register", "登记请求", "front_desk"), ("handle", "上门处理", "engineering"),
          ("supervisor_review", "超时跟进", "cs_supervisor")]
@@ -95,7 +94,7 @@ def summary_of(i: int) -> dict[str, str]:
 class Writer:
     """Rows written in batches straight into the tables (Core executemany), in FK order."""
 
-    TABLES = [Instance, CaseGram, HumanTask, AuditEvent, NoticeDismissal]
+    TABLES = [Instance, CaseGram, HumanTask, AuditEvent, RoleNotice, NoticeDismissal]
 
     def __init__(self, conn):
         self.conn = conn
@@ -151,8 +150,11 @@ def seed(sessions, n: int) -> dict:
                   assignee="eng1" if i % 97 == 0 else None, search_text=search)
             audit(w, i + 1, "started", created, actor="fd1")
             if i % 10 == 0:
-                audit(w, i + 1, "notified", created + timedelta(minutes=5),
-                      data={"to": NOTICE_TO[(i // 10) % len(NOTICE_TO)], "message": f"{case_no} 请尽快处理"})
+                to, message = NOTICE_TO[(i // 10) % len(NOTICE_TO)], f"{case_no} 请尽快处理"
+                audit(w, i + 1, "notified", created + timedelta(minutes=5), data={"to": to, "message": message})
+                w.add(RoleNotice, id=i + 1, instance_id=i + 1, property_id=prop.id, lane=to,  # as the step writes it
+                      at=created + timedelta(minutes=5), case_no=case_no, message=message,
+                      message_key=message_key(message))
         w.flush()
         s.commit()
         return {"version": version.id, "process": version.process_id, "props": [p.id for p in props],

@@ -121,6 +121,7 @@ from engine.storage.models import (
     Property,
     PropertyParameter,
     RoleAssignment,
+    RoleNotice,
     ScheduledRun,
     SurveyInvitation,
     SurveyRound,
@@ -190,7 +191,7 @@ __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "AuditKind", "Deployment", "HumanTask", "Incident", "IncidentStatus",
     "Instance", "InstanceStatus", "Household", "HouseholdCase", "HouseholdMember", "NoticeDismissal", "OutboxMessage",
     "OutboxStatus", "Process", "ProcessVersion", "Property",
-    "PropertyParameter", "RoleAssignment", "ScheduledRun", "Timer", "TimerFiring", "User", "FigureMonth",
+    "PropertyParameter", "RoleAssignment", "RoleNotice", "ScheduledRun", "Timer", "TimerFiring", "User", "FigureMonth",
     "SurveyInvitation", "SurveyRound",
     # exceptions
     "EngineError", "Conflict", "NotFound", "NotAllowed", "FormInvalid", "FieldError", "PackageInvalid",

@@ -37,15 +37,15 @@ def statements(session):
         event.remove(bind, "before_cursor_execute", note)
 
 
-def full_scans(session, sql: str, parameters) -> list[str]:
-    """The plan's full scans of ``human_tasks`` (PostgreSQL told to avoid them wherever an index can serve)."""
+def full_scans(session, sql: str, parameters, table: str = "human_tasks") -> list[str]:
+    """The plan's full scans of ``table`` (PostgreSQL told to avoid them wherever an index can serve)."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         plan = [r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql, parameters)]
-        return [line for line in plan if "Seq Scan on human_tasks" in line]
+        return [line for line in plan if f"Seq Scan on {table}" in line]
     plan = [r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters)]
-    return [line for line in plan if re.fullmatch(r"SCAN human_tasks", line)]
+    return [line for line in plan if re.fullmatch(rf"SCAN {table}", line)]
 
 
 @pytest.mark.parametrize("who, query", [
@@ -205,3 +205,29 @@ def test_a_text_the_newest_cases_lack_is_looked_up_through_the_text_index(sessio
         assert any(lists_every_match(line) for line in plan) == (few == 0), plan
     session.rollback()
 
+
+
+@pytest.mark.parametrize("who", ["hq", "eng"])
+def test_the_notices_are_read_by_index(session, deployed, who):
+    """The inbox's notices come from the notices of running cases by role and time, never a scan of them all."""
+    from datetime import timedelta
+
+    from engine import AuditKind, open_notices
+    from engine.cases import history
+
+    users = {"hq": create_user(session, "hq", "总部", "password-hq", is_hq=True),
+             "eng": create_user(session, "eng", "工程", "password-eng", roles={"P001": ["engineering", "front_desk"]})}
+    for i in range(20):
+        case = start_instance(session, ("P001", "P002")[i % 2], "service_request", {"resident": f"业主{i}",
+                                                                                    "room": "1-1"}, user="fd1")
+        history.record(session, case.id, AuditKind.NOTIFIED, data={"to": ("hq", "hq", "engineering", "engineering")[i % 4],
+                                                                   "message": f"请处理 {i}"})
+    session.commit()
+    with statements(session) as seen:
+        shown = open_notices(session, users[who], datetime.now(UTC) - timedelta(days=7))
+    assert shown
+    reads = [(sql, params) for sql, params in seen if "FROM notices" in sql]
+    assert reads
+    for sql, params in reads:
+        assert full_scans(session, sql, params, table="notices") == [], sql
+    session.rollback()

@@ -31,3 +31,20 @@ def test_a_notice_shows_once_links_its_case_can_be_put_away_and_goes_when_the_ca
     cancel_instance(session, case.id, user="sup1", reason="业主撤回")
     session.commit()
     assert "请今天回电业主" not in notices_of(fd)  # its case ended
+
+
+def test_an_ended_cases_notices_leave_the_table_the_inbox_reads(session, deployed):
+    from sqlalchemy import func, select
+
+    from engine import RoleNotice
+    case = start_instance(session, "P001", "service_request", {"resident": "张三", "room": "1-101"}, user="fd1")
+    history.record(session, case.id, AuditKind.NOTIFIED, data={"to": "front_desk", "message": "请今天回电业主"})
+    history.record(session, case.id, AuditKind.NOTIFIED, data={"to": "resident", "message": "已受理"})  # by SMS
+    history.record(session, case.id, AuditKind.NOTIFIED, data={"to": "user:eng1", "message": "即将到期"})  # mail
+    session.commit()
+    rows = session.execute(select(RoleNotice.lane, RoleNotice.property_id, RoleNotice.case_no)
+                           .where(RoleNotice.instance_id == case.id)).all()
+    assert rows == [("front_desk", case.property_id, case.case_no)]  # only notices to a role are the inbox's
+    cancel_instance(session, case.id, user="sup1", reason="业主撤回")
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(RoleNotice).where(RoleNotice.instance_id == case.id)) == 0

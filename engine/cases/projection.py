@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine.cases import impartiality
 from engine.exceptions import NotAllowed
 from engine.library.extensions import FORM_PROPERTY, escalates
-from engine.storage.models import HumanTask, Instance, InstanceStatus, Timer
+from engine.storage.models import HumanTask, Instance, InstanceStatus, RoleNotice, Timer
 
 
 @dataclass(frozen=True)
@@ -236,6 +236,8 @@ def apply(session: Session, instance: Instance, before: Snapshot | None, after: 
                if tid in old_timers and old_timers[tid] != (t.due_at, t.title)]
     if changed:
         conn.execute(_CHANGE_TIMERS, changed)
+    if instance.status in _ENDED:  # its notices leave the inbox with it
+        conn.execute(_DELETE_NOTICES, {"instance_id": instance.id})
 
 
 # Built once, executed with parameters: on every step's path.
@@ -250,6 +252,9 @@ _INSERT_TASKS = insert(_tasks)
 _CHANGE_TASKS = update(_tasks).where(_tasks.c.id == bindparam("tid")).values(
     due_at=bindparam("due"), title=bindparam("title"), lane=bindparam("lane"), form=bindparam("form"),
     excluded_users=bindparam("excluded"))
+_ENDED = (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED)
+_DELETE_NOTICES = delete(cast(Table, RoleNotice.__table__)).where(
+    cast(Table, RoleNotice.__table__).c.instance_id == bindparam("instance_id"))
 _DELETE_TIMERS = delete(_timers).where(_timers.c.id.in_(bindparam("ids", expanding=True)))
 _INSERT_TIMERS = insert(_timers)
 _CHANGE_TIMERS = update(_timers).where(_timers.c.id == bindparam("tid")).values(

@@ -7,7 +7,6 @@ person, that a notice is put away; the caller commits.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.exceptions import NotFound
 from engine.org.staff import lanes_by_property
-from engine.storage.models import AuditEvent, AuditKind, Instance, InstanceStatus, NoticeDismissal, User
+from engine.storage.models import Instance, InstanceStatus, NoticeDismissal, RoleNotice, User
 
 
 @dataclass(frozen=True)
@@ -30,38 +29,41 @@ class Notice:
     message: str
 
 
-def message_key(message: str) -> str:
-    return hashlib.sha256(message.encode("utf-8")).hexdigest()
-
-
 def _mine(session: Session, user: User):
-    scope = lanes_by_property(session, user)
-    return [and_(Instance.property_id == prop_id, AuditEvent.data["to"].as_string().in_(sorted(lanes)))
-            for prop_id, lanes in ((p, ls - {"resident"}) for p, ls in scope.items()) if lanes]  # residents: /r/
+    """Conditions on ``RoleNotice`` for the notices to ``user``'s roles: one per set of roles held at properties
+    (head office: the hq role at every property is one condition, not one per property)."""
+    by_roles: dict[frozenset[str], list[int]] = {}
+    for prop_id, lanes in lanes_by_property(session, user).items():
+        lanes = lanes - {"resident"}  # residents: /r/
+        if lanes:
+            by_roles.setdefault(frozenset(lanes), []).append(prop_id)
+    return [and_(RoleNotice.lane.in_(sorted(lanes)), RoleNotice.property_id.in_(sorted(props)))
+            for lanes, props in by_roles.items()]
 
 
 def open_notices(session: Session, user: User, since: datetime, limit: int = 10) -> list[Notice]:
-    """The newest notices to ``user``'s roles since ``since`` on running cases, each once, not dismissed."""
+    """The newest notices to ``user``'s roles since ``since`` on running cases, each once, not dismissed.
+
+    Read from ``notices`` (the notices of cases that have not ended) by index, newest first."""
     conditions = _mine(session, user)
     if not conditions:
         return []
     rows = session.execute(
-        select(AuditEvent.id, AuditEvent.at, AuditEvent.instance_id, Instance.case_no, AuditEvent.data)
-        .join(Instance, Instance.id == AuditEvent.instance_id)
-        .where(AuditEvent.kind == AuditKind.NOTIFIED, AuditEvent.at >= since,
-               Instance.status == InstanceStatus.RUNNING, or_(*conditions))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit * 5)).all()
+        select(RoleNotice.id, RoleNotice.at, RoleNotice.instance_id, RoleNotice.case_no, RoleNotice.lane,
+               RoleNotice.message, RoleNotice.message_key)
+        .join(Instance, Instance.id == RoleNotice.instance_id)
+        .where(RoleNotice.at >= since, Instance.status == InstanceStatus.RUNNING, or_(*conditions))
+        .order_by(RoleNotice.at.desc(), RoleNotice.id.desc()).limit(limit * 5)).all()
     dismissed = set(session.execute(select(NoticeDismissal.instance_id, NoticeDismissal.message_key).where(
         NoticeDismissal.user_id == user.id,
         NoticeDismissal.instance_id.in_({r.instance_id for r in rows}))).all()) if rows else set()
     notices, seen = [], set()
     for r in rows:
-        message = r.data.get("message", "")
-        key = (r.instance_id, message_key(message))
+        key = (r.instance_id, r.message_key)
         if key in seen or key in dismissed:
             continue
         seen.add(key)
-        notices.append(Notice(r.id, r.at, r.instance_id, r.case_no, r.data.get("to", ""), message))
+        notices.append(Notice(r.id, r.at, r.instance_id, r.case_no, r.lane, r.message))
     return notices[:limit]
 
 
@@ -71,13 +73,11 @@ def dismiss(session: Session, user: User, event_id: int) -> None:
     ``NotFound`` if it is no notice to one of ``user``'s roles.
     """
     conditions = _mine(session, user)
-    row = session.execute(
-        select(AuditEvent.instance_id, AuditEvent.data).join(Instance, Instance.id == AuditEvent.instance_id)
-        .where(AuditEvent.id == event_id, AuditEvent.kind == AuditKind.NOTIFIED, or_(*conditions))
-    ).one_or_none() if conditions else None
+    row = session.execute(select(RoleNotice.instance_id, RoleNotice.message_key).where(
+        RoleNotice.id == event_id, or_(*conditions))).one_or_none() if conditions else None
     if row is None:
         raise NotFound(f"no notice {event_id} for {user.username}")
-    key = message_key(row.data.get("message", ""))
+    key = row.message_key
     exists = session.scalar(select(NoticeDismissal.id).where(
         NoticeDismissal.user_id == user.id, NoticeDismissal.instance_id == row.instance_id,
         NoticeDismissal.message_key == key))

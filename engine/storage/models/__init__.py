@@ -4,7 +4,7 @@ from engine.storage.models.audit import AuditEvent, AuditKind, Incident, Inciden
 from engine.storage.models.casefile import Attachment
 from engine.storage.models.figures import FigureFact, FigureMonth, FigureSync
 from engine.storage.models.instance import CaseGram, HumanTask, Instance, InstanceStatus, Timer, TimerFiring
-from engine.storage.models.notice import NoticeDismissal
+from engine.storage.models.notice import NoticeDismissal, RoleNotice, message_key
 from engine.storage.models.outbox import OutboxMessage, OutboxStatus
 from engine.storage.models.process import Deployment, Process, ProcessVersion
 from engine.storage.models.property import Property, PropertyParameter
@@ -18,7 +18,8 @@ from engine.storage.models.user import RoleAssignment, User
 __all__ = [
     "ApiToken", "CaseGram",
     "Attachment", "AuditEvent", "AuditKind", "Base", "Deployment", "HumanTask", "Incident", "IncidentStatus",
-    "Instance", "InstanceStatus", "NoticeDismissal", "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion",
+    "Instance", "InstanceStatus", "NoticeDismissal", "RoleNotice", "message_key",
+    "OutboxMessage", "OutboxStatus", "Process", "ProcessVersion",
     "Property",
     "PropertyParameter", "RoleAssignment", "ScheduledRun", "Household", "HouseholdCase", "HouseholdMember",
     "ResidentCode", "SmsOptOut", "FigureFact", "FigureMonth", "FigureSync", "SurveyInvitation", "SurveyRound",
