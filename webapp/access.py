@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from engine import (
     HumanTask,
@@ -47,8 +47,10 @@ def my_lanes(property_id: int) -> set[str]:
 
 
 def case_or_404(instance_id: int) -> Instance:
-    # with its property: task and case pages read its time zone and name (one round trip, not two)
-    instance = get_session().get(Instance, instance_id, options=[joinedload(Instance.property)])
+    # with its property and its state: task and case pages read the time zone and name, the diagram's progress
+    # and the decisions made (one round trip, not three)
+    instance = get_session().get(Instance, instance_id, options=[joinedload(Instance.property),
+                                                                 undefer(Instance.state)])
     if instance is None or instance.property_id not in my_property_ids():
         abort(404)
     return instance

@@ -21,12 +21,13 @@ bp = Blueprint("bulk", __name__, url_prefix="/tasks")
 MAX_TASKS = 200
 
 
-def reassign_candidates(session) -> list[User]:
-    """Active staff holding a role at a property I supervise, by display name (for the bulk form's select)."""
+def reassign_candidates(session) -> list:
+    """Active staff holding a role at a property I supervise, by display name (for the bulk form's select): their
+    user names and display names, not the whole rows with their roles."""
     props = [p for p in my_property_ids() if supervises(p)]
     if not props:
         return []
-    return list(session.scalars(select(User).join(RoleAssignment).where(
+    return list(session.execute(select(User.username, User.display_name).join(RoleAssignment).where(
         RoleAssignment.property_id.in_(props), User.active.is_(True)).distinct().order_by(User.display_name)))
 
 

@@ -18,7 +18,7 @@ from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.caching import LockedLRU
@@ -38,10 +38,11 @@ _rows: WeakKeyDictionary = WeakKeyDictionary()
 _NO_ROWS = projection.Snapshot(False, [], [])
 
 
-_BY_ID = (select(Instance).where(Instance.id == bindparam("instance_id")).options(joinedload(Instance.property))
+_STEP = (joinedload(Instance.property), undefer(Instance.state))  # what a step reads of the case
+_BY_ID = (select(Instance).where(Instance.id == bindparam("instance_id")).options(*_STEP)
           .execution_options(populate_existing=True))
 _BY_TASK = (select(Instance, HumanTask).join(HumanTask, HumanTask.instance_id == Instance.id)
-            .where(HumanTask.id == bindparam("task_id")).options(joinedload(Instance.property))
+            .where(HumanTask.id == bindparam("task_id")).options(*_STEP)
             .execution_options(populate_existing=True))
 
 
@@ -71,7 +72,7 @@ def try_lock_instance(session: Session, instance_id: int) -> Instance | None:
 
 def lock_instances(session: Session, instance_ids: list[int]) -> list[Instance]:
     """Several instance rows locked at once (bulk work such as migrations), in id order."""
-    query = (select(Instance).where(Instance.id.in_(instance_ids)).options(joinedload(Instance.property))
+    query = (select(Instance).where(Instance.id.in_(instance_ids)).options(*_STEP)
              .order_by(Instance.id).execution_options(populate_existing=True))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Instance)

@@ -16,6 +16,7 @@ def create_property(session: Session, code: str, name: str, *, timezone: str = "
     prop = Property(code=code, name=name, timezone=timezone, extra_days_off=[], extra_workdays=[])
     session.add(prop)
     session.flush()
+    session.info.pop("pflow.property_ids", None)  # engine.org.staff.all_property_ids: one more now
     return prop
 
 

@@ -96,9 +96,21 @@ def lanes_by_property(session: Session, user: User) -> dict[int, set[str]]:
     for assignment in user.roles:
         result.setdefault(assignment.property_id, set()).add(assignment.role)
     if user.is_hq:
-        for prop_id in session.scalars(select(Property.id)):
+        for prop_id in all_property_ids(session):
             result.setdefault(prop_id, set()).add("hq")
     return result
+
+
+def all_property_ids(session: Session) -> list[int]:
+    """Every property's id, read once per transaction (a head office page asks several times)."""
+    transaction = session.get_transaction()
+    kept = session.info.get(_PROPERTY_IDS)
+    if kept is None or kept[0] is not transaction or transaction is None:
+        kept = session.info[_PROPERTY_IDS] = (transaction, list(session.scalars(select(Property.id))))
+    return kept[1]
+
+
+_PROPERTY_IDS = "pflow.property_ids"
 
 
 def holders(session: Session, property_id: int, role: str) -> list[User]:
@@ -116,7 +128,7 @@ def holders(session: Session, property_id: int, role: str) -> list[User]:
 def property_ids(session: Session, user: User) -> set[int]:
     """The properties whose cases ``user`` may see: where they hold a role; every one for HQ."""
     if user.is_hq:
-        return set(session.scalars(select(Property.id)))
+        return set(all_property_ids(session))
     return {a.property_id for a in user.roles if a.role != "resident"}  # residents: engine.residents.access
 
 

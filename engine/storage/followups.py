@@ -37,11 +37,21 @@ class Followups:
 def _pending(session: Session) -> Followups:
     pending = session.info.get(_PENDING)
     if pending is None:
+        if not _listening:
+            _listen()
         pending = session.info[_PENDING] = Followups()
-        if not event.contains(session, "after_commit", _committed):
-            event.listen(session, "after_commit", _committed)
-            event.listen(session, "after_rollback", _rolled_back)
     return pending
+
+
+_listening: list[bool] = []
+
+
+def _listen() -> None:
+    """Listen to every session's commits and rollbacks, once per process (a listener per session cost more than
+    the notes it guards: SQLAlchemy's event registry on each new session)."""
+    event.listen(Session, "after_commit", _committed)
+    event.listen(Session, "after_rollback", _rolled_back)
+    _listening.append(True)
 
 
 def _committed(session: Session) -> None:

@@ -44,7 +44,9 @@ class Instance(Base):
     status: Mapped[InstanceStatus] = mapped_column(_enum(InstanceStatus), default=InstanceStatus.RUNNING)
     current_step: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    state: Mapped[str] = mapped_column(Text)  # serialized workflow, without the spec
+    # serialized workflow, without the spec: loaded only where it is asked for (a step's lock, a case's page),
+    # never with the lists (inbox rows, search results), where it would be most of what is read
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     started_by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
