@@ -90,8 +90,9 @@ def pager(query: InboxQuery, page) -> tuple[int, dict | None, dict | None]:
     return number, previous, following
 
 
-def summary_text(session, case: Instance) -> str:
-    """The case's summary values in the order its manifest lists them (JSONB keeps no key order)."""
+def summary_text(session, case) -> str:
+    """The case's summary values in the order its manifest lists them (JSONB keeps no key order); ``case`` is
+    an ``Instance`` or a row with its ``version_id`` and ``summary``."""
     order = version_info(session, case.version_id).manifest.get("summary_fields") or sorted(case.summary)
     return " · ".join(str(case.summary[k]) for k in order if case.summary.get(k) not in (None, ""))
 
@@ -105,9 +106,10 @@ def index():
     now = datetime.now(UTC)
     page = inbox(session, user, query, now)
     ids = {row.instance_id for row in page.rows}
-    cases = {i.id: i for i in session.scalars(
-        select(Instance).where(Instance.id.in_(ids)))} if ids else {}
-    props = {p.id: p for p in session.scalars(select(Property).where(Property.id.in_(my_property_ids())))}
+    cases = {c.id: c for c in session.execute(  # what the rows show of their cases: the summary, not the rows
+        select(Instance.id, Instance.version_id, Instance.summary).where(Instance.id.in_(ids)))} if ids else {}
+    props = {p.id: p for p in session.scalars(  # head office: every property, read once (not their ids first)
+        select(Property) if user.is_hq else select(Property).where(Property.id.in_(my_property_ids())))}
     process_keys, tasks = facets(session, user)
     names = dict(session.execute(select(Process.key, Process.name)).all())  # a short table
     summaries = {case.id: summary_text(session, case) for case in cases.values()}
