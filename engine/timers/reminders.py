@@ -33,7 +33,7 @@ def _noticed(session: Session, task_ids) -> set[str]:
     """The tasks among ``task_ids`` that have a notice already. Read by the task-id index (with the kind in the
     query SQLite chose the kind's index and walked every notice); the kind is checked here."""
     return {task_id for task_id, kind in session.execute(select(AuditEvent.task_id, AuditEvent.kind).where(
-        AuditEvent.task_id.in_(list(task_ids)))) if kind == AuditKind.NOTIFIED}
+        AuditEvent.task_id.in_(list(task_ids)))) if kind == AuditKind.NOTIFIED and task_id is not None}
 
 
 def notice_due_soon(session: Session, now: datetime | None = None) -> int:
