@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from benchdb import fresh_schema  # noqa: E402 - bench/ is on the path as the script's folder
+from sqlalchemy import insert, select  # noqa: E402
 
 from engine import (  # noqa: E402  # noqa: E402  # noqa: E402
     HumanTask,
@@ -86,10 +87,7 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory()
     url = f"sqlite:///{tmp.name}/bulk.db" if args.database == "sqlite" else args.database
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+    fresh_schema(engine)
     upgrade(engine)
     sessions = make_session_factory(engine)
     print(f"{engine.dialect.name}: {args.properties} properties, {args.cases} running cases")

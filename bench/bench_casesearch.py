@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
+from benchdb import fresh_schema  # noqa: E402 - bench/ is on the path as the script's folder
 from sqlalchemy import insert, text  # noqa: E402
 
 from engine.library.package import load_folder  # noqa: E402
@@ -90,9 +90,7 @@ def timed(fn, runs: int) -> tuple[float, float]:
 def run(url: str, n: int, runs: int, fresh_pg: bool) -> dict[str, tuple[float, float]]:
     engine = make_engine(url)
     if fresh_pg:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+        fresh_schema(engine)
     upgrade(engine)
     sessions = make_session_factory(engine)
     t = time.perf_counter()

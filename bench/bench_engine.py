@@ -23,10 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
+from benchdb import fresh_schema  # noqa: E402 - bench/ is on the path as the script's folder
 from SpiffWorkflow import TaskState  # noqa: E402
 from SpiffWorkflow.bpmn import BpmnWorkflow  # noqa: E402
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from engine import (  # noqa: E402
     HumanTask,  # noqa: E402
@@ -127,22 +127,9 @@ def bench_memory_json(cases: int) -> list[tuple[float, float]]:
     return timings
 
 
-def _ensure_database(url) -> None:
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": url.database}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-
-
 def bench_persisted(url: str, cases: int, cold: bool) -> list[tuple[float, float]]:
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        _ensure_database(engine.url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+    fresh_schema(engine)
     upgrade(engine)
     sessions = make_session_factory(engine)
     with sessions() as s:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
+from benchdb import fresh_schema  # noqa: E402 - bench/ is on the path as the script's folder
 from sqlalchemy import insert, text  # noqa: E402
 
 from engine.figures import queries, rollup  # noqa: E402
@@ -103,10 +103,7 @@ def timed(fn, runs: int) -> tuple[float, float]:
 
 def bench(url: str, n_props: int, n_cases: int, runs: int) -> None:
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+    fresh_schema(engine)
     upgrade(engine)
     sessions = make_session_factory(engine)
     print(f"\n{engine.dialect.name}: {n_props} properties, {n_cases} cases")

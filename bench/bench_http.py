@@ -46,6 +46,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchdb import fresh_schema  # noqa: E402 - bench/ is on the path as the script's folder
+
 BIN = Path(sys.executable).parent
 
 from sqlalchemy import insert, select, text  # noqa: E402
@@ -82,10 +84,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def seed(url: str) -> None:
     """A fresh schema: the service_request process at P001, a front-desk user and an HQ user."""
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+    fresh_schema(engine)
     upgrade(engine)
     sessions = make_session_factory(engine)
     with sessions() as s:

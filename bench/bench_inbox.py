@@ -47,7 +47,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
+from benchdb import fresh_schema  # noqa: E402 - bench/ is on the path as the script's folder
 from sqlalchemy import event, insert, select, text  # noqa: E402
 
 from engine import (  # noqa: E402
@@ -337,10 +337,8 @@ def explain(engine, seen: dict[str, list]) -> None:
 
 def bench(url: str, args) -> None:
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql" and not args.reuse:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+    if not args.reuse:
+        fresh_schema(engine)
     upgrade(engine)  # on a kept database: the migrations added since it was seeded
     sessions = make_session_factory(engine)
     if args.reuse:
