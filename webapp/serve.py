@@ -28,12 +28,13 @@ def main(host: str, port: int, threads: int, sweep_interval: int | None, no_time
     from waitress import create_server
 
     from . import create_app
+    from .heap import trimming
 
     settings = Settings.from_env(os.environ)
     if sweep_interval or "SWEEP_INTERVAL" not in os.environ:  # the embedded default sweeps every 5 s
         settings = replace(settings, sweep_interval=sweep_interval or 5)
     app = create_app({"MIGRATE_ON_START": True, "TIMER_LOOP": not no_timers, "SETTINGS": settings})
-    server = create_server(app, host=host, port=port, threads=threads, ident="property-flow")
+    server = create_server(trimming(app), host=host, port=port, threads=threads, ident="property-flow")
     # what start-up built (modules, the app, parsed specs) lives as long as the process: the garbage
     # collector need not walk it again at every full collection
     gc.collect()
