@@ -10,7 +10,9 @@ timers) in one run:
 
 Prints the median milliseconds per completion (wall clock, and CPU time of this process)
 and the ratios persisted / in-memory.
-Usage: python bench/bench_engine.py [--cases 200] [--postgres URL | --no-postgres]
+``--phases`` also prints where a persisted completion's CPU goes (row lock, SpiffWorkflow, audit, save and its
+parts, commit, the rest), on each database.
+Usage: python bench/bench_engine.py [--cases 200] [--postgres URL | --no-postgres] [--phases]
 """
 from __future__ import annotations
 
@@ -158,12 +160,103 @@ def bench_persisted(url: str, cases: int, cold: bool) -> list[tuple[float, float
     return timings
 
 
+# What a persisted completion spends its CPU on, outermost first; (label, module, attribute, within).
+# ``within``: a part of the phase named (counted there too, shown indented).
+PHASES = [
+    ("row lock: BEGIN, one SELECT of the case and the task, their ORM objects", "workflows", "lock_instance_of_task",
+     None),
+    ("workflow taken from the cache", "workflows", "load_workflow", None),
+    ("the user task run (SpiffWorkflow)", "Task", "run", None),
+    ("engine steps (SpiffWorkflow) and the step's own bookkeeping", "Step", "run", None),
+    ("SpiffWorkflow's do_engine_steps", "BpmnWorkflow", "do_engine_steps", "step"),
+    ("audit event (INSERT)", "history", "record", None),
+    ("save", "workflows", "save", None),
+    ("state to JSON (unfinished tasks converted, orjson)", "workflows", "dump_state", "save"),
+    ("projection difference (human_tasks, timers)", "projection", "apply", "save"),
+    ("instance UPDATE (versioned)", "workflows", "_write_instance", "save"),
+    ("COMMIT (SQLAlchemy session and the database)", "Session", "commit", None),
+]
+
+
+def bench_phases(url: str, cases: int, warm_url: str | None = None) -> None:
+    """Per-completion CPU of each phase of ``complete_task`` + commit (warm cache), and what is left.
+    ``warm_url``: where the warm-up runs (a SQLite file is seeded once; PostgreSQL's schema is made anew)."""
+    from collections import Counter
+
+    from SpiffWorkflow.task import Task
+    from sqlalchemy.orm import Session
+
+    from engine.cases import history, projection, step
+
+    owners = {"workflows": workflows, "Task": Task, "Step": step.Step, "BpmnWorkflow": BpmnWorkflow, "history": history,
+              "projection": projection, "Session": Session}
+    spent: Counter[str] = Counter()
+    active: list[str] = []  # the phases being timed now, outermost first
+    timing = [False]
+
+    def wrap(label: str, owner, name: str, within: str | None) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            # counted when complete_task runs, once (not again inside itself), and not inside another top phase
+            count = timing[0] and label not in active and (within is not None or not active)
+            if not count:
+                return original(*args, **kwargs)
+            active.append(label)
+            t0 = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] += time.process_time() - t0
+                active.pop()
+        setattr(owner, name, timed)
+
+    saved = [(owners[o], a, getattr(owners[o], a)) for _, o, a, _ in PHASES]
+    for label, owner, name, within in PHASES:
+        wrap(label, owners[owner], name, within)
+    original_complete, original_commit = globals()["complete_task"], Session.commit  # the latter timed already
+
+    def complete(*args, **kwargs):  # timing from here to the end of the commit that follows
+        timing[0] = True
+        return original_complete(*args, **kwargs)
+
+    def commit(self):
+        try:
+            return original_commit(self)
+        finally:
+            timing[0] = False
+
+    try:
+        globals()["complete_task"] = complete
+        Session.commit = commit  # type: ignore[method-assign]
+        bench_persisted(warm_url or url, 20, cold=False)  # warm-up
+        spent.clear()
+        timings = bench_persisted(url, cases, cold=False)
+    finally:
+        globals()["complete_task"] = original_complete
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+    n = len(timings)
+    whole = statistics.mean(t[1] for t in timings) * 1000
+    print(f"\nwhere a persisted completion's CPU goes ({url.split(':')[0]}, warm cache, mean of {n}; "
+          f"the in-memory row's SpiffWorkflow work is the two SpiffWorkflow lines):")
+    top = 0.0
+    for label, _owner, _name, within in PHASES:
+        ms = spent[label] * 1000 / n
+        if within is None:
+            top += ms
+        print(f"  {'  ' if within else ''}{label:<78} {ms:6.3f} ms")
+    print(f"  {'the rest: session, checks (role, holder, impartiality), form validation':<78} {whole - top:6.3f} ms")
+    print(f"  {'whole completion':<78} {whole:6.3f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench",
                         help="PostgreSQL URL; the database is created if missing, its public schema dropped")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--phases", action="store_true", help="also: where a persisted completion's CPU goes")
     args = parser.parse_args()
 
     bench_memory(20)  # warm-up: imports, compiled-expression caches
@@ -188,6 +281,11 @@ def main() -> None:
         cpu = statistics.median(t[1] for t in timings)
         print(f"{name:50} {med * 1000:7.2f} {p90 * 1000:7.2f} {med / base_wall:6.2f} {cpu * 1000:7.2f} "
               f"{cpu / base_cpu:6.2f}")
+    if args.phases:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_phases(f"sqlite:///{tmp}/phases.db", args.cases, f"sqlite:///{tmp}/warm-up.db")
+        if not args.no_postgres:
+            bench_phases(args.postgres, args.cases)
 
 
 if __name__ == "__main__":

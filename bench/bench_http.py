@@ -12,8 +12,8 @@ form for its CSRF token, POST it, redirect not followed): sign-in, start a case,
 operation through the Flask test client and, for completions and starts, the engine alone
 (``complete_task``/``start_instance`` + commit), so each layer shows as a ratio.
 
-``--memory N`` instead: the embedded server alone, N completions over HTTP (1 client), the web
-process's resident memory after the first 1,000 and at the end.
+``--memory N`` instead: N completions over HTTP (1 client), each web process's resident memory (``pflow-web``,
+or each gunicorn worker) after the first 1,000, every 5,000 and at the end.
 
 Bounded: a fixed number of operations per figure (``--ops``), and every server is stopped at the end.
 The in-process figures start as the server does: from the case's row (the server never had these cases in
@@ -567,26 +567,37 @@ def report(title: str, figures: dict, inproc: dict, mode: str = "") -> None:
         print(line, flush=True)
 
 
-def run(mode: str, url: str, redis_url: str | None, args, tmp: Path) -> None:
-    print(f"\n=== {mode}: {url.split('@')[-1]} ===", flush=True)
-    seed(url)
-    need = args.ops * 3 + args.ops * 2 + args.ops + 10 + args.ops * 3 + 5
-    tasks = open_cases(url, need)
+def servers(mode: str, url: str, redis_url: str | None, args, tmp: Path) -> tuple[int, list[subprocess.Popen]]:
+    """The product started as it runs: ``pflow-web`` (embedded) or an RQ worker and gunicorn (production);
+    its port and processes (stop them with ``stop``)."""
     port = free_port()
     env = {"DATABASE_URL": url, "PFLOW_SECRET_KEY": "bench-secret", "PFLOW_LOGIN_RATE_LIMIT": "100000 per minute",
-           "PFLOW_API_RATE_LIMIT": "100000 per minute",
-           "PFLOW_MIGRATE_ON_START": "false"}
-    procs = []
+           "PFLOW_API_RATE_LIMIT": "100000 per minute", "PFLOW_MIGRATE_ON_START": "false"}
+    procs: list[subprocess.Popen] = []
     try:
         if mode == "embedded":
             env.pop("PFLOW_MIGRATE_ON_START")
             procs.append(start([str(BIN / "pflow-web"), "--port", str(port)], env, port, tmp / "web.log"))
         else:
-            env["REDIS_URL"] = redis_url
+            env["REDIS_URL"] = redis_url or ""
             procs.append(start([str(BIN / "pflow-worker"), "work", "timers", "mail"], env, None, tmp / "worker.log"))
             procs.append(start([str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
                                 "--workers", str(args.web_workers), "--bind", f"127.0.0.1:{port}",
                                 "webapp:create_app()"], env, port, tmp / "gunicorn.log"))
+    except BaseException:
+        for proc in procs:
+            stop(proc)
+        raise
+    return port, procs
+
+
+def run(mode: str, url: str, redis_url: str | None, args, tmp: Path) -> None:
+    print(f"\n=== {mode}: {url.split('@')[-1]} ===", flush=True)
+    seed(url)
+    need = args.ops * 3 + args.ops * 2 + args.ops + 10 + args.ops * 3 + 5
+    tasks = open_cases(url, need)
+    port, procs = servers(mode, url, redis_url, args, tmp)
+    try:
         web_tasks, api_tasks = tasks[: args.ops * 3 + 5], tasks[args.ops * 3 + 5: args.ops * 6 + 10]
         inproc_tasks = tasks[args.ops * 6 + 10:]
         meter = CpuMeter([p.pid for p in procs], url if mode == "production" else None)
@@ -616,31 +627,42 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def memory(n: int, tmp: Path) -> None:
-    """The embedded web process's memory over ``n`` completions."""
-    url = f"sqlite:///{tmp}/memory.db"
+def web_pids(mode: str, procs: list[subprocess.Popen]) -> list[int]:
+    """The processes that answer requests: ``pflow-web`` itself, or gunicorn's workers (not its master)."""
+    if mode == "embedded":
+        return [procs[0].pid]
+    master = procs[-1].pid
+    return sorted(p for p in group_pids(master) if p != master)
+
+
+def memory(mode: str, url: str, redis_url: str | None, args, tmp: Path) -> None:
+    """Each web process's resident memory over ``args.memory`` completions over HTTP (1 client)."""
+    n = args.memory
+    print(f"\n=== memory, {mode}: {url.split('@')[-1]} ===", flush=True)
     seed(url)
     tasks = open_cases(url, n)
-    port = free_port()
-    env = {"DATABASE_URL": url, "PFLOW_SECRET_KEY": "bench-secret", "PFLOW_LOGIN_RATE_LIMIT": "100000 per minute"}
-    proc = start([str(BIN / "pflow-web"), "--port", str(port)], env, port, tmp / "memory.log")
+    port, procs = servers(mode, url, redis_url, args, tmp)
     try:
         b = Browser(port)
         b.sign_in("desk0")
+        pids = web_pids(mode, procs)
         samples: list[float] = []
-        marks = {}
+        marks: dict[int, list[float]] = {}
         for i, task_id in enumerate(tasks, 1):
             status, page = b.request("GET", f"/tasks/{task_id}")
             token = CSRF.search(page).group(1)
             _timed(lambda t=task_id, k=token: b.request("POST", f"/tasks/{t}", {**REGISTER, "csrf_token": k}), samples)
             if i in (1000, n) or i % 5000 == 0:
-                marks[i] = rss_mb(proc.pid)
-                print(f"  after {i:6d} completions: RSS {marks[i]:6.1f} MB", flush=True)
+                marks[i] = [rss_mb(pid) for pid in pids]
+                print(f"  after {i:6d} completions: RSS " + " / ".join(f"{m:6.1f}" for m in marks[i]) + " MB",
+                      flush=True)
         first, last = marks.get(1000, next(iter(marks.values()))), marks[n]
-        print(f"embedded web process over {n} completions: RSS {first:.1f} MB -> {last:.1f} MB "
-              f"({(last / first - 1) * 100:+.1f} %), completion {stats(samples)}")
+        growth = " / ".join(f"{a:.1f} -> {b:.1f} MB ({(b / a - 1) * 100:+.1f} %)" for a, b in zip(first, last))
+        print(f"{mode} web process{'es' if len(pids) > 1 else ''} over {n} completions: RSS {growth}, "
+              f"completion {stats(samples)}")
     finally:
-        stop(proc)
+        for proc in procs:
+            stop(proc)
 
 
 def main() -> None:
@@ -653,13 +675,17 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/bench",
                         help="PostgreSQL URL (its public schema is dropped)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
-    parser.add_argument("--memory", type=int, default=0, help="only: RSS of the embedded server over N completions")
+    parser.add_argument("--memory", type=int, default=0,
+                        help="only: RSS of the web processes over N completions (--mode)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run everything N times, the modes interleaved, and end with each figure's median run")
     args = parser.parse_args()
     if args.memory:
         with tempfile.TemporaryDirectory() as tmp:
-            memory(args.memory, Path(tmp))
+            if args.mode in ("embedded", "both"):
+                memory("embedded", f"sqlite:///{tmp}/memory.db", None, args, Path(tmp))
+            if args.mode in ("production", "both"):
+                memory("production", args.postgres, args.redis, args, Path(tmp))
         return
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
