@@ -6,6 +6,7 @@ keeps every promise. The manager of P001 sees the figures against their targets 
 12-month chart drawn by ECharts; HQ sees both properties, P001 first (worst first).
 Screenshots go to tests/artifacts/ (figures-*.png).
 """
+import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -119,6 +120,8 @@ def test_the_manager_and_hq_read_the_promise_board_at_desktop_and_phone_width(si
 def test_a_complaint_record_and_a_work_order_print_on_a4(site, tmp_path):
     from pypdf import PdfReader
 
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout
+    assert fonts.strip(), "no Chinese font on this machine: the PDF would hold blank boxes (apt-get install fonts-wqy-microhei)"
     base, sessions = site
     t0 = datetime(2026, 11, 23, 9, tzinfo=CST)
     repair(sessions, "P001", t0, late=True, rating="C")
