@@ -1,7 +1,7 @@
 """The task inbox: open human tasks a user may work, filtered, searched, sorted by due time, paged.
 
-Reads only the ``human_tasks`` projection (indexed by property, lane and due
-time); it never loads a workflow.
+Reads only the ``human_tasks`` projection, along indexes in the inbox's own order (a person's inbox in
+disjoint parts, one index each: see ``_parts``); it never loads a workflow.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy import and_, false, func, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from engine.org.roles import SUPERVISORS
@@ -23,6 +23,7 @@ DUE_SOON = timedelta(hours=4)
 # Counting stops here (beyond the page asked for): at 100,000 open tasks an exact count costs more
 # than the page itself, and "more than 1,000" tells a person as much.
 COUNT_CAP = 1000
+MAX_PARTS = 200  # of a person's inbox read one by one along an index (see ``_parts``)
 
 
 @dataclass(frozen=True)
@@ -91,14 +92,7 @@ def not_excluded(user: User):
 
 def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> InboxPage:
     """One page of the tasks ``user`` may work, most urgent first (no due time last)."""
-    visible = visible_condition(session, user)
-    if query.view == "team":
-        where = [visible]
-    elif query.view == "property":
-        where = [supervised_condition(user)]
-    else:
-        where = [or_(HumanTask.assignee == user.username, and_(visible, HumanTask.assignee.is_(None)))]
-    where.append(not_excluded(user))
+    where = [not_excluded(user)]
     if query.property_id:
         where.append(HumanTask.property_id == query.property_id)
     if query.process_key:
@@ -115,28 +109,67 @@ def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> Inb
             AuditEvent.task_name == HumanTask.task_name).exists())
     if query.search:
         where.append(HumanTask.search_text.contains(query.search.strip(), autoescape=True))
+    parts = [supervised_condition(user)] if query.view == "property" else _parts(user, mine=query.view != "team")
     page = max(1, query.page)
     keyset = query.after is not None or query.before is not None  # the page number is only shown then
     cap = COUNT_CAP if keyset else max(COUNT_CAP, page * query.per_page)
-    counted = select(HumanTask.excluded_users).where(*where).limit(cap + 1).subquery()  # a column the index covers
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
-    ordered = select(HumanTask).where(*where).order_by(HumanTask.due_at.is_(None), HumanTask.due_at,
-                                                      HumanTask.created_at, HumanTask.instance_id, HumanTask.id)
-    limit = query.per_page + 1  # one row more than the page: is there another beyond it?
+    total = session.scalar(select(func.count()).select_from(_union(
+        [select(HumanTask.excluded_users).where(part, *where).limit(cap + 1) for part in parts], cap + 1))) or 0
+    backwards = query.before is not None and query.after is None  # read backwards along the index, shown forwards
     if query.after is not None:  # keyset: the rows after the given one, in the same order
-        rows = session.scalars(ordered.where(_after(*query.after)).limit(limit)).all()
-    elif query.before is not None:  # the rows before it: read backwards along the same index, shown forwards
-        backwards = select(HumanTask).where(*where, _before(*query.before)).order_by(
-            HumanTask.due_at.is_(None).desc(), HumanTask.due_at.desc(), HumanTask.created_at.desc(),
-            HumanTask.instance_id.desc(), HumanTask.id.desc())
-        rows = session.scalars(backwards.limit(limit)).all()
-    else:
-        rows = session.scalars(ordered.offset((page - 1) * query.per_page).limit(limit)).all()
+        where.append(_after(*query.after))
+    elif query.before is not None:
+        where.append(_before(*query.before))
+    skip = 0 if keyset else (page - 1) * query.per_page
+    limit = query.per_page + 1  # one row more than the page: is there another beyond it?
+    if len(parts) == 1:
+        rows = list(session.scalars(select(HumanTask).where(parts[0], *where).order_by(*_order(backwards))
+                                    .offset(skip).limit(limit)))
+    else:  # each part's first rows' places along its index, the page's among them, then those rows
+        union = _union([select(HumanTask.id, HumanTask.due_at, HumanTask.created_at, HumanTask.instance_id)
+                        .where(part, *where).order_by(*_order(backwards)).limit(skip + limit) for part in parts])
+        ids = session.scalars(select(union.c.id).order_by(*_order(backwards, union.c)).offset(skip).limit(limit)).all()
+        found = {row.id: row for row in session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))}
+        rows = [found[i] for i in ids if i in found]
     more = len(rows) > query.per_page
     shown = list(rows[:query.per_page])
-    if query.before is not None and query.after is None:
+    if backwards:
         shown.reverse()
     return InboxPage(shown, min(total, cap), page, query.per_page, capped=total > cap, more=more)
+
+
+def _parts(user: User, *, mine: bool) -> list:
+    """The inbox's rows as disjoint SQL conditions, each one an index reads in the inbox's order: 'team' a
+    (property, role) pair each and head office's lane; 'mine' the tasks assigned to ``user``, and of those
+    the unclaimed ones. Their OR in one query made SQLite gather and sort every task of every role (0019)."""
+    scope: dict[int, set[str]] = {}
+    for assignment in user.roles:
+        scope.setdefault(assignment.property_id, set()).add(assignment.role)
+    pairs = [and_(HumanTask.property_id == prop_id, HumanTask.lane == lane)
+             for prop_id in sorted(scope) for lane in sorted(scope[prop_id]) if not (user.is_hq and lane == "hq")]
+    if user.is_hq:
+        pairs.append(HumanTask.lane == "hq")  # at every property (so not once more per property above)
+    if len(pairs) > MAX_PARTS:  # a few hundred roles: one query, sorted (the union would outgrow SQLite's limit)
+        pairs = [or_(*pairs)]
+    if not mine:
+        return pairs or [false()]
+    return [HumanTask.assignee == user.username, *(and_(pair, HumanTask.assignee.is_(None)) for pair in pairs)]
+
+
+def _union(parts: list, limit: int | None = None):
+    """The rows of the ``parts`` (selects, each with its own order and limit) together, as a subquery. Select few
+    columns: SQLAlchemy builds each part's columns anew for every query (two parts' whole rows took 2.3 ms to
+    build, their places in the order 0.55 ms)."""
+    if len(parts) == 1:
+        return parts[0].subquery()
+    union = union_all(*(select(part.subquery()) for part in parts))
+    return (union.limit(limit) if limit is not None else union).subquery()
+
+
+def _order(backwards: bool = False, rows=HumanTask) -> list:
+    """The inbox's order (no due time last, then due, created, case, task), or its reverse."""
+    columns = [rows.due_at.is_(None), rows.due_at, rows.created_at, rows.instance_id, rows.id]
+    return [c.desc() for c in columns] if backwards else columns
 
 
 def escalated_steps(session: Session, instance_ids) -> set[tuple[int, str]]:

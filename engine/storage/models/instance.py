@@ -61,17 +61,26 @@ class Instance(Base):
     __mapper_args__ = {"version_id_col": lock_version}
 
 
+def _inbox_order() -> tuple:
+    """The inbox's order (no due time last, then due, created, case, task) as index columns."""
+    return text("(due_at IS NULL)"), "due_at", "created_at", "instance_id", "id"
+
+
 class HumanTask(Base):
     """Projection: a READY user task waiting for a person (deleted when it is done)."""
 
     __tablename__ = "human_tasks"
     __table_args__ = (
-        Index("ix_human_tasks_inbox", "property_id", "lane", "due_at"),
-        Index("ix_human_tasks_assignee", "assignee", "due_at"),
-        # the inbox's order (no due time last): a page across every property reads the index, never sorts;
-        # with excluded_users it covers counting those pages too
-        Index("ix_human_tasks_lane", "lane"),  # head office's own lane ('hq') at every property
+        # the inbox's order (no due time last): a page of every property's tasks (head office) reads the first
+        # index and stops after the page; with excluded_users it covers counting those pages too
         Index("ix_human_tasks_due_order", text("(due_at IS NULL)"), "due_at", "created_at", "excluded_users"),
+        # … and one part of a person's inbox each (0019): theirs, a property and role's, head office's lane; with
+        # whom it is assigned to and excluded from, they cover counting those parts
+        Index("ix_human_tasks_assignee_order", "assignee", *_inbox_order(), "excluded_users"),
+        Index("ix_human_tasks_inbox_order", "property_id", "lane", *_inbox_order(), "assignee", "excluded_users"),
+        Index("ix_human_tasks_lane_order", "lane", *_inbox_order(), "assignee", "excluded_users"),
+        # the inbox's filter lists: every column they read
+        Index("ix_human_tasks_facets", "property_id", "lane", "process_key", "task_name", "title", "excluded_users"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
