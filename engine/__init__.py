@@ -95,7 +95,7 @@ from engine.residents import access as resident_access
 from engine.residents import portal as resident_portal
 from engine.residents import signin as resident_signin
 from engine.settings import Settings
-from engine.storage.database import make_engine, make_session_factory
+from engine.storage.database import database_went_away, make_engine, make_session_factory
 from engine.storage.followups import Followups
 from engine.storage.followups import take as take_followups
 from engine.storage.models import (
@@ -165,7 +165,7 @@ __all__ = [
     "claim", "release", "reassign", "excluded_from", "startable", "find_startable", "deactivate_user",
     "CaseQuery", "search_cases", "CASE_STATUSES", "encode_key", "decode_key", "open_notices", "dismiss_notice",
     # timers and messages
-    "fire_due_timers", "fire_instance_timers", "quarantine", "SweepReport", "start_due_schedules",
+    "fire_due_timers", "fire_instance_timers", "quarantine", "SweepReport", "database_went_away", "start_due_schedules",
     "notice_due_soon", "deliver_message", "deliver_due_messages", "due_message_ids", "MESSAGE_RETRY_INTERVALS",
     "transport_for", "MailError", "sms_transport_for", "LogSms", "TencentSms", "SmsError",
     # the process library

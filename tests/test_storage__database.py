@@ -21,3 +21,23 @@ def test_sqlite_readers_run_beside_a_writer_and_writers_queue(tmp_path):
         writer.commit()
         reader.rollback()
         assert [p.code for p in reader.scalars(select(Property))] == ["P1"]
+
+
+def test_a_lost_database_is_told_from_a_broken_case_even_behind_the_error_a_clean_up_raised():
+    """What the timer sweep and job ask before quarantining a case: the cut connection counts when it is the error,
+    and when a clean-up touching the rolled-back session raised another error while handling it."""
+    from sqlalchemy.exc import OperationalError, PendingRollbackError
+
+    from engine import database_went_away
+
+    cut = OperationalError("INSERT INTO timer_firings …", {}, Exception("terminating connection"))
+    assert database_went_away(cut)
+    try:
+        try:
+            raise cut
+        except OperationalError:
+            raise PendingRollbackError("This Session's transaction has been rolled back")  # as the step did
+    except PendingRollbackError as hidden:
+        assert hidden.__context__ is cut and database_went_away(hidden)
+    assert not database_went_away(PendingRollbackError("rolled back after a bad flush"))
+    assert not database_went_away(RuntimeError("a script's own error"))

@@ -142,6 +142,38 @@ def test_one_broken_instance_does_not_block_the_sweep(session, deployed, monkeyp
 
 
 
+def test_a_connection_cut_inside_a_step_leaves_the_case_for_the_next_sweep(session, deployed, monkeypatch):
+    """The database going away while a firing's rows are flushed (a restart: the fault drill cut it there) is no
+    fault of the case: it is not quarantined, and the next sweep fires its deadline once. (The step's clean-up
+    read the rolled-back case's id, and the "transaction rolled back" error it raised hid the cut connection.)"""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    with time_machine.travel(T0, tick=False) as clock:
+        case = _case(session)
+        clock.move_to(T0 + timedelta(hours=2))
+        bind = session.get_bind()
+        cut = []
+
+        def restart(conn, _cursor, statement, _parameters, _context, _many):
+            if statement.startswith("INSERT INTO timer_firings") and not cut:
+                cut.append(statement)
+                raise OperationalError(statement, {}, Exception("terminating connection due to administrator command"))
+
+        event.listen(bind, "before_cursor_execute", restart)
+        try:
+            report = fire_due_timers(session, datetime.now(UTC))
+        finally:
+            event.remove(bind, "before_cursor_execute", restart)
+        assert cut and (report.failed, report.fired, report.skipped) == ([], 0, 1)
+        session.refresh(case)
+        assert case.status == InstanceStatus.RUNNING
+        assert session.scalars(select(Incident)).all() == [] and session.scalars(select(TimerFiring)).all() == []
+        report = fire_due_timers(session, datetime.now(UTC))
+        assert (report.failed, report.fired) == ([], 1)
+        assert set(_tasks(session, case)) == {"supervisor_review"}
+
+
 def test_completing_a_task_whose_deadline_already_escalated_says_so(session, deployed):
     with time_machine.travel(T0, tick=False) as clock:
         case = _case(session)

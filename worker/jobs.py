@@ -17,13 +17,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from rq import get_current_job
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from engine import (
     MailError,
     NotFound,
     Settings,
+    database_went_away,
     deliver_message,
     due_message_ids,
     fire_due_timers,
@@ -103,7 +103,7 @@ def fire_timers(instance_id: int, due_at: str | None = None) -> int:
             return 0
         except Exception as exc:
             session.rollback()
-            if (job is None or not job.retries_left) and not isinstance(exc, OperationalError):
+            if (job is None or not job.retries_left) and not database_went_away(exc):
                 quarantine(session, instance_id, exc)  # a database that went away is left to the sweep
             raise
         _after_commit(session)

@@ -33,6 +33,7 @@ from weakref import WeakKeyDictionary
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from engine.cases import history, impartiality, incidents, linked, overdue_on_arrival, projection, workflows
@@ -80,7 +81,11 @@ class Step:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
-            workflows.forget(self.instance.id)
+            # the case's id without loading it: a failed flush expired the case, and loading it on a session whose
+            # transaction is rolled back raises an error that would hide this one (a cut connection)
+            identity = inspect(self.instance).identity
+            if identity:
+                workflows.forget(identity[0])
             requests.reset()
             return
         self._finish()

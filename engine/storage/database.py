@@ -9,6 +9,7 @@ Nothing here runs at import time.
 from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from engine.settings import Settings
@@ -18,6 +19,20 @@ DEFAULT_URL = "sqlite:///property-flow.db"
 
 class Base(DeclarativeBase):
     """Declarative base of every engine table."""
+
+
+def database_went_away(exc: BaseException) -> bool:
+    """True if ``exc`` is, or was raised while handling, an ``OperationalError`` (a restart, a cut connection):
+    no fault of the case being worked on. (A clean-up that touches the rolled-back session raises an error of its
+    own, chained to the one that matters.)"""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, OperationalError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def database_url(url: str | None = None) -> str:

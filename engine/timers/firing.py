@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from engine.cases import incidents, workflows
 from engine.cases.step import Step
+from engine.storage.database import database_went_away
 from engine.storage.models import Instance, InstanceStatus
 from engine.storage.models._types import utcnow
 
@@ -106,13 +106,12 @@ def fire_due_timers(session: Session, now: datetime | None = None, *, limit: int
         try:
             fired = fire_instance_timers(session, instance_id, now, worker=worker, skip_locked=True)
             session.commit()
-        except OperationalError:  # the database went away (a restart, a cut connection): not the case's fault
-            session.rollback()
-            log.warning("timer sweep: database unavailable at instance %s; left for the next sweep", instance_id)
-            report.skipped += 1
-            continue
         except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the sweep
             session.rollback()
+            if database_went_away(exc):  # a restart, a cut connection: not the case's fault
+                log.warning("timer sweep: database unavailable at instance %s; left for the next sweep", instance_id)
+                report.skipped += 1
+                continue
             log.exception("timer sweep: instance %s failed", instance_id)
             _failed(instance_id, now)
             quarantine(session, instance_id, exc)
