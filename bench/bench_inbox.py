@@ -7,7 +7,8 @@ into the tables a running system fills: ``instances`` (summary, ``search_text``)
 ``case_grams`` rows, the ``human_tasks`` projection and a short audit trail (``started``,
 and on one case in ten a notice to a role in the last three days, with its ``notices`` row) — starting 100,000 real
 cases would only make the set-up slow. Then it times, as head office (sees every task:
-the whole property view it lands on) and as the engineer of one property (their own view):
+the whole property view it lands on), as the engineer of one property (their own view) and as a
+supervisor of one property (its whole property, where supervisors land):
 
 - the engine's ``inbox()`` query, the notices (``open_notices``) and the "cases without my
   tasks" search the page runs (``search_cases``, six rows) for a name (王伟, through
@@ -129,6 +130,7 @@ def seed(sessions, n: int) -> dict:
         deploy(s, version, props)
         eng = create_user(s, "eng1", "工程", PASSWORD, roles={"P001": ["engineering"]})
         hq = create_user(s, "hq", "总部", PASSWORD, is_hq=True)
+        sup = create_user(s, "sup1", "客服主管", PASSWORD, roles={"P001": ["cs_supervisor"]})  # lands on P001's all
         s.commit()
         now = datetime.now(UTC)
         w = Writer(s.connection())
@@ -158,7 +160,7 @@ def seed(sessions, n: int) -> dict:
         w.flush()
         s.commit()
         return {"version": version.id, "process": version.process_id, "props": [p.id for p in props],
-                "users": {"eng1": eng.id, "hq": hq.id}, "next_id": n + 1}
+                "users": {"eng1": eng.id, "hq": hq.id, "sup1": sup.id}, "next_id": n + 1}
 
 
 def add_closed(sessions, setup: dict, n: int) -> None:
@@ -233,6 +235,7 @@ def pages() -> list[tuple[str, str, str]]:
     for who, view in (("hq", "HQ, whole property"), ("eng1", "engineer, mine")):
         out.append((f"GET / {view}", who, "/"))
         out.extend((f"GET /?q={q} {view}", who, f"/?q={q}") for q in SEARCHES)
+    out.append(("GET / supervisor, whole P001", "sup1", "/"))
     return out
 
 
@@ -242,7 +245,8 @@ def measure(engine, sessions, clients: dict, runs: int) -> dict[str, list[float]
         users = {u.username: u for u in s.scalars(select(User))}
         props = {"hq": None, "eng1": {a.property_id for a in users["eng1"].roles}}
         all_props = set(s.scalars(text("SELECT id FROM properties")))
-        for who, query in (("hq", InboxQuery(view="property")), ("eng1", InboxQuery())):
+        for who, query in (("hq", InboxQuery(view="property")), ("eng1", InboxQuery()),
+                           ("sup1", InboxQuery(view="property"))):
             def run_inbox(u=users[who], q=query):
                 inbox(s, u, q, datetime.now(UTC))
                 s.commit()
@@ -357,7 +361,7 @@ def bench(url: str, args) -> None:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                       "LOGIN_RATE_LIMIT": "100000 per minute"})
     clients = {}
-    for who in ("hq", "eng1"):
+    for who in ("hq", "eng1", "sup1"):
         clients[who] = app.test_client()
         assert clients[who].post("/login", data={"username": who, "password": PASSWORD}).status_code == 302
     log = StatementLog(app.extensions["pflow_engine"])

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from engine import HumanTask, InboxQuery, Property, create_user, inbox, page_key, read_page_key, start_instance
 
 T0 = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
-LANES = ["engineering", "front_desk", "security", "hq"]
+LANES = ["engineering", "front_desk", "security", "hq", "manager", "cs_supervisor"]
 
 
 @pytest.fixture
@@ -23,6 +23,9 @@ def crowd(session, deployed):
                           roles={"P001": ["engineering", "front_desk"], "P002": ["engineering"]}),
         "hq": create_user(session, "hq", "总部", "password-hq", is_hq=True, roles={"P002": ["security", "hq"]}),
         "other": create_user(session, "other", "别人", "password-other", roles={"P001": ["engineering"]}),
+        "boss": create_user(session, "boss", "主管", "password-boss",
+                            roles={"P001": ["manager"], "P002": ["cs_supervisor", "engineering"]}),
+        "sup": create_user(session, "sup", "客服主管", "password-sup", roles={"P002": ["cs_supervisor"]}),
     }
     props = {code: id_ for code, id_ in session.execute(select(Property.code, Property.id))}
     cases = {code: [start_instance(session, code, "service_request", {"resident": "业主", "room": "1-1"}).id
@@ -45,23 +48,31 @@ def crowd(session, deployed):
 def expected(session, user, view, codes) -> list[str]:
     """The inbox of ``user`` worked out from every open task, one by one, sorted in the inbox's order."""
     held = {(codes[a.property_id], a.role) for a in user.roles}
+    supervised = {codes[a.property_id] for a in user.roles if a.role in ("manager", "cs_supervisor", "hq")}
 
     def visible(t):
         return (codes[t.property_id], t.lane) in held or (user.is_hq and t.lane == "hq")
 
-    rows = [t for t in session.query(HumanTask) if f",{user.username}," not in t.excluded_users
-            and (visible(t) if view == "team" else t.assignee == user.username or (visible(t) and t.assignee is None))]
+    def listed(t):
+        if view == "property":
+            return user.is_hq or codes[t.property_id] in supervised
+        if view == "team":
+            return visible(t)
+        return t.assignee == user.username or (visible(t) and t.assignee is None)
+
+    rows = [t for t in session.query(HumanTask) if f",{user.username}," not in t.excluded_users and listed(t)]
     rows.sort(key=lambda t: (t.due_at is None, t.due_at or T0, t.created_at, t.instance_id, t.id))
     return [t.id for t in rows]
 
 
-@pytest.mark.parametrize("who", ["me", "hq"])
-@pytest.mark.parametrize("view", ["mine", "team"])
+@pytest.mark.parametrize("who, view", [("me", "mine"), ("me", "team"), ("hq", "mine"), ("hq", "team"),
+                                       ("boss", "mine"), ("boss", "property"), ("sup", "property"),
+                                       ("hq", "property")])
 def test_every_page_and_keyset_holds_the_tasks_of_the_one_condition_in_order(session, crowd, who, view):
     people, codes = crowd
     user, now = people[who], T0
     want = expected(session, user, view, codes)
-    assert 10 < len(want) < 120  # the mix shows something, and not everything
+    assert 7 < len(want) <= 120  # more than a page (head office's whole property: everything it is not excluded from)
     first = inbox(session, user, InboxQuery(view=view, per_page=7), now)
     assert first.total == len(want)
     by_number = sum(([r.id for r in inbox(session, user, InboxQuery(view=view, per_page=7, page=n), now).rows]
@@ -121,6 +132,25 @@ def test_each_part_is_read_in_order_along_an_index(session, crowd):
     assert page.count("USE TEMP B-TREE FOR ORDER BY") == 1, page  # the merge, not each part
     (sql, params), = [(sql, params) for sql, params in seen if "count" in sql]
     assert all("COVERING INDEX" in line for line in plan(session, sql, params) if "human_tasks" in line)
+
+
+@pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("who, sorts", [("sup", 0), ("boss", 1)])
+def test_a_supervisors_whole_property_is_read_in_order_property_by_property(session, crowd, who, sorts):
+    """A supervisor lands on the whole property: read along the property's index in the inbox's order, never
+    every task of it sorted (at 100,000 open tasks 57 ms for one property, 114 ms for a manager of two)."""
+    people, _codes = crowd
+    with statements(session) as seen:
+        inbox(session, people[who], InboxQuery(view="property"), T0)
+    page = [(sql, params) for sql, params in seen if "human_tasks" in sql and "count" not in sql
+            and "human_tasks.id IN" not in sql]
+    (sql, params), = page
+    lines = plan(session, sql, params)
+    reads = [line for line in lines if line.startswith("SEARCH human_tasks")]
+    assert reads and all("ix_human_tasks_property_order" in line for line in reads), lines
+    assert lines.count("USE TEMP B-TREE FOR ORDER BY") == sorts, lines
+    if sorts:  # the one sort is the merge of each property's first rows (an IN of both read them all, sorted)
+        assert "COMPOUND QUERY" in lines and lines.index("USE TEMP B-TREE FOR ORDER BY") > lines.index("UNION ALL")
 
 
 @pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)

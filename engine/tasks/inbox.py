@@ -72,14 +72,6 @@ def visible_condition(session: Session, user: User):
     return or_(*conditions) if conditions else false()
 
 
-def supervised_condition(user: User):
-    """SQL condition: every task at a property where ``user`` holds a supervising role (all of them for HQ)."""
-    if user.is_hq:
-        return true()
-    props = sorted({a.property_id for a in user.roles if a.role in SUPERVISORS})
-    return HumanTask.property_id.in_(props) if props else false()
-
-
 def is_supervisor(user: User, property_id: int) -> bool:
     """True if ``user`` may reassign tasks at the property (a supervising role there, or HQ)."""
     return user.is_hq or any(a.property_id == property_id and a.role in SUPERVISORS for a in user.roles)
@@ -109,7 +101,7 @@ def inbox(session: Session, user: User, query: InboxQuery, now: datetime) -> Inb
             AuditEvent.task_name == HumanTask.task_name).exists())
     if query.search:
         where.append(HumanTask.search_text.contains(query.search.strip(), autoescape=True))
-    parts = [supervised_condition(user)] if query.view == "property" else _parts(user, mine=query.view != "team")
+    parts = _supervised_parts(user) if query.view == "property" else _parts(user, mine=query.view != "team")
     page = max(1, query.page)
     keyset = query.after is not None or query.before is not None  # the page number is only shown then
     cap = COUNT_CAP if keyset else max(COUNT_CAP, page * query.per_page)
@@ -154,6 +146,17 @@ def _parts(user: User, *, mine: bool) -> list:
     if not mine:
         return pairs or [false()]
     return [HumanTask.assignee == user.username, *(and_(pair, HumanTask.assignee.is_(None)) for pair in pairs)]
+
+
+def _supervised_parts(user: User) -> list:
+    """The 'property' view's rows as disjoint SQL conditions: every task (head office; one index in the inbox's
+    order), or those of each property ``user`` supervises, one at a time along its index (0020)."""
+    if user.is_hq:
+        return [true()]
+    props = sorted({a.property_id for a in user.roles if a.role in SUPERVISORS})
+    if len(props) > MAX_PARTS:
+        return [HumanTask.property_id.in_(props)]
+    return [HumanTask.property_id == prop_id for prop_id in props] or [false()]
 
 
 def _union(parts: list, limit: int | None = None):

@@ -79,6 +79,8 @@ class HumanTask(Base):
         Index("ix_human_tasks_assignee_order", "assignee", *_inbox_order(), "excluded_users"),
         Index("ix_human_tasks_inbox_order", "property_id", "lane", *_inbox_order(), "assignee", "excluded_users"),
         Index("ix_human_tasks_lane_order", "lane", *_inbox_order(), "assignee", "excluded_users"),
+        # … and a supervisor's whole property (0020)
+        Index("ix_human_tasks_property_order", "property_id", *_inbox_order(), "excluded_users"),
         # the inbox's filter lists: every column they read
         Index("ix_human_tasks_facets", "property_id", "lane", "process_key", "task_name", "title", "excluded_users"),
     )
