@@ -2,11 +2,11 @@
 office's lane), each along its index: together they are exactly the tasks of the one condition, in one order."""
 import random
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
+from test_tasks__inbox_plans import statements
 
 from engine import HumanTask, InboxQuery, Property, create_user, inbox, page_key, read_page_key, start_instance
 
@@ -95,22 +95,6 @@ def test_every_page_and_keyset_holds_the_tasks_of_the_one_condition_in_order(ses
         if not page.more:
             break
     assert backwards == want
-
-
-@contextmanager
-def statements(session):
-    """The SQL ``session`` sends inside the block, with its parameters."""
-    seen: list = []
-    bind = session.get_bind()
-
-    def note(_conn, _cursor, statement, parameters, _context, _many):
-        seen.append((statement, parameters))
-
-    event.listen(bind, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(bind, "before_cursor_execute", note)
 
 
 def plan(session, sql, params) -> list[str]:

@@ -90,11 +90,17 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def lanes_by_property(session: Session, user: User) -> dict[int, set[str]]:
-    """Property id -> the roles (lanes) ``user`` holds there; HQ users get the hq lane everywhere."""
+def roles_by_property(user: User) -> dict[int, set[str]]:
+    """Property id -> the roles (lanes) ``user`` holds there, as assigned (head office's own lane aside)."""
     result: dict[int, set[str]] = {}
     for assignment in user.roles:
         result.setdefault(assignment.property_id, set()).add(assignment.role)
+    return result
+
+
+def lanes_by_property(session: Session, user: User) -> dict[int, set[str]]:
+    """Property id -> the roles (lanes) ``user`` holds there; HQ users get the hq lane everywhere."""
+    result = roles_by_property(user)
     if user.is_hq:
         for prop_id in all_property_ids(session):
             result.setdefault(prop_id, set()).add("hq")

@@ -16,7 +16,7 @@ from sqlalchemy import and_, false, func, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from engine.org.roles import SUPERVISORS
-from engine.org.staff import lanes_by_property
+from engine.org.staff import lanes_by_property, roles_by_property
 from engine.storage.models import AuditEvent, AuditKind, HumanTask, User
 
 DUE_SOON = timedelta(hours=4)
@@ -62,11 +62,8 @@ class InboxPage:
 
 def visible_condition(session: Session, user: User):
     """SQL condition: tasks in a lane ``user`` holds at that task's property."""
-    scope: dict[int, set[str]] = {}
-    for assignment in user.roles:
-        scope.setdefault(assignment.property_id, set()).add(assignment.role)
     conditions = [and_(HumanTask.property_id == prop_id, HumanTask.lane.in_(sorted(lanes)))
-                  for prop_id, lanes in scope.items()]
+                  for prop_id, lanes in roles_by_property(user).items()]
     if user.is_hq:
         conditions.append(HumanTask.lane == "hq")
     return or_(*conditions) if conditions else false()
@@ -134,9 +131,7 @@ def _parts(user: User, *, mine: bool) -> list:
     """The inbox's rows as disjoint SQL conditions, each one an index reads in the inbox's order: 'team' a
     (property, role) pair each and head office's lane; 'mine' the tasks assigned to ``user``, and of those
     the unclaimed ones. Their OR in one query made SQLite gather and sort every task of every role (0019)."""
-    scope: dict[int, set[str]] = {}
-    for assignment in user.roles:
-        scope.setdefault(assignment.property_id, set()).add(assignment.role)
+    scope = roles_by_property(user)
     pairs = [and_(HumanTask.property_id == prop_id, HumanTask.lane == lane)
              for prop_id in sorted(scope) for lane in sorted(scope[prop_id]) if not (user.is_hq and lane == "hq")]
     if user.is_hq:
