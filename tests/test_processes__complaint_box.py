@@ -52,3 +52,19 @@ def test_a_box_not_opened_in_time_goes_to_the_supervisor(session, library, clock
     assert fire(session, clock, at(2026, 11, 23, 17, 0, 0)) == 0
     assert fire(session, clock, at(2026, 11, 23, 17, 0, 2)) == 2  # both properties
     assert case.escalated() == ["empty_box"] and "未按时开箱" in case.notices("cs_supervisor")[0]
+
+
+def test_a_box_opened_late_already_tells_the_supervisor_its_case_number(session, library, clock):
+    """Started after its opening time (the scheduler was down that morning), the box's deadline fires in the very
+    first step: the supervisor's notice names the case by its number, not by the placeholder the row held before
+    the number was given."""
+    from sqlalchemy import select
+
+    from engine import RoleNotice
+
+    cases = scheduled(session, clock, at(2026, 11, 23, 17, 30))
+    assert len(cases) == 2
+    for case in cases:
+        assert "未按时开箱" in case.notices("cs_supervisor")[0]
+        numbers = session.scalars(select(RoleNotice.case_no).where(RoleNotice.instance_id == case.instance.id)).all()
+        assert numbers == [case.instance.case_no], numbers

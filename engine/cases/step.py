@@ -186,9 +186,10 @@ def start_instance(session: Session, property_code: str, process_key: str, data:
                         version_id=version.id, status=InstanceStatus.RUNNING, state="{}", started_by=user,
                         created_at=now, updated_at=now, summary={})
     session.add(instance)
-    session.flush()  # its id; the case number, summary and state go in with the step's save
+    session.flush()  # its id, which the case number is made of; summary and state go in with the step's save
     prefix = version.manifest.get("case_prefix") or process_key[:2].upper()
     instance.case_no = f"{prefix}{now:%Y%m%d}-{instance.id:06d}"
+    session.flush()  # the row holds its number before the first step runs (a notice written then reads it)
     data.update(case_no=instance.case_no, property_code=prop.code, started_by=user, params=params)
     with Step(session, instance, now, workflow=workflow) as step:
         for task in workflow.get_tasks(state=TaskState.READY):
